@@ -1,0 +1,198 @@
+/**
+ * The one place that knows about oclif plumbing: shared flags, opening the database, JSON mode,
+ * prompts, and the mapping from errors to exit codes.
+ */
+import { input } from '@inquirer/prompts'
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
+import { userInfo } from 'node:os'
+import { getConfigValue } from './lib/config.js'
+import { type Db, type OpenMode, type OpenResult, openDatabase } from './lib/db.js'
+import { AppError, CancelledError, UsageError } from './lib/errors.js'
+import { type Column, renderJson, renderKeyValue, renderTable } from './lib/output.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static enableJsonFlag = true
+  static baseFlags = {
+    json: Flags.boolean({ summary: '以 JSON 格式输出结果（供脚本和上级系统使用）', helpGroup: 'GLOBAL' }),
+    db: Flags.string({ summary: '数据库文件（环境变量 CJFP_DB）', env: 'CJFP_DB', default: 'cjfp.db', helpGroup: 'GLOBAL' }),
+    quiet: Flags.boolean({ char: 'q', summary: '不显示进度和成功提示；数据、警告和错误照常输出', helpGroup: 'GLOBAL' }),
+    operator: Flags.string({ summary: '操作员姓名，记入审计日志（默认取配置 operator，再取系统用户名）', env: 'CJFP_OPERATOR', helpGroup: 'GLOBAL' }),
+  }
+
+  /** none: no database; create: may make one (init); write: existing file, migrated if older; inspect: never migrated. */
+  static dbMode: OpenMode | 'none' = 'write'
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  private opened?: OpenResult
+
+  public async init(): Promise<void> {
+    await super.init()
+    const ctor = this.ctor as typeof BaseCommand
+    const { args, flags } = await this.parse({
+      flags: ctor.flags,
+      baseFlags: ctor.baseFlags,
+      enableJsonFlag: ctor.enableJsonFlag,
+      args: ctor.args,
+      strict: ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  /** The open database, opened on first use in the command's dbMode. */
+  protected get db(): Db {
+    return this.openDb().db
+  }
+
+  protected openDb(): OpenResult {
+    if (!this.opened) {
+      const mode = (this.ctor as typeof BaseCommand).dbMode
+      if (mode === 'none') throw new Error(`${this.id} 声明为不使用数据库`)
+      this.opened = openDatabase(this.flags.db, { mode })
+      if (this.opened.migratedFrom !== null && this.opened.migratedFrom > 0) {
+        this.info(`数据库已从结构版本 ${this.opened.migratedFrom} 升级，升级前的备份：${this.opened.backup}`)
+      }
+    }
+    return this.opened
+  }
+
+  /** --operator, else the configured operator, else the OS user name. */
+  protected get operator(): string {
+    if (this.flags.operator?.trim()) return this.flags.operator.trim()
+    if (this.opened || (this.ctor as typeof BaseCommand).dbMode !== 'none') {
+      const configured = getConfigValue(this.db, 'operator')
+      if (configured) return configured
+    }
+    return osUser()
+  }
+
+  protected get jsonMode(): boolean {
+    return this.jsonEnabled()
+  }
+
+  protected get color(): boolean {
+    return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && !this.jsonMode
+  }
+
+  protected get interactive(): boolean {
+    return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !this.jsonMode
+  }
+
+  /** A progress or success line on stderr; silent under --quiet and --json. */
+  protected info(message: string): void {
+    if (this.flags?.quiet || this.jsonMode) return
+    process.stderr.write(message + '\n')
+  }
+
+  /** A warning on stderr; --quiet does not hide it. */
+  protected notice(message: string): void {
+    process.stderr.write(`注意：${message}\n`)
+  }
+
+  /** Human output on stdout (tables, sentences); nothing in JSON mode, where run()'s value is printed. */
+  protected print(text: string): void {
+    if (this.jsonMode) return
+    process.stdout.write(text + '\n')
+  }
+
+  protected printTable<Row extends object>(rows: Row[], columns: Column<Row>[]): void {
+    this.print(renderTable(rows, columns, { color: this.color }))
+  }
+
+  protected printRecord(pairs: Array<[string, string | number | boolean | null | undefined]>): void {
+    this.print(renderKeyValue(pairs, { color: this.color }))
+  }
+
+  /** Asks on a TTY; elsewhere fails with the flag the person must give instead. */
+  protected async ask(flag: string, message: string, validate?: (value: string) => true | string): Promise<string> {
+    if (!this.interactive) {
+      throw new UsageError('FLAG_REQUIRED', `非交互模式下必须提供 --${flag}`, { hint: `用 ${this.config.bin} ${this.id} --help 查看用法` })
+    }
+    return input({ message, validate: validate ?? ((v) => (v.trim() ? true : '不能为空')) })
+  }
+
+  public logJson(json: unknown): void {
+    process.stdout.write(renderJson(json) + '\n')
+  }
+
+  public async catch(error: Error & { exitCode?: number }): Promise<void> {
+    const appError = toAppError(error)
+    if (!appError) {
+      process.exitCode = 1
+      const message = error?.message ?? String(error)
+      if (this.jsonEnabled()) {
+        this.logJson({ error: { code: 'INTERNAL', message: `内部错误：${message}` } })
+      } else {
+        process.stderr.write(`内部错误：${message}\n`)
+        if (process.env.DEBUG) process.stderr.write(`${error?.stack ?? ''}\n`)
+        else process.stderr.write('提示：这是程序缺陷，请把上面这行连同所用命令告诉维护人员；设置环境变量 DEBUG=1 可看到详细信息\n')
+      }
+      return
+    }
+    process.exitCode = appError.exitCode
+    if (this.jsonEnabled()) {
+      const body: Record<string, unknown> = { code: appError.code, message: appError.message }
+      if (appError.hint) body.hint = appError.hint
+      if (appError.details !== undefined) body.details = appError.details
+      this.logJson({ error: body })
+      return
+    }
+    process.stderr.write(`错误：${appError.message}\n`)
+    if (appError.hint) process.stderr.write(`提示：${appError.hint}\n`)
+    if (process.env.DEBUG) process.stderr.write(`${appError.stack ?? ''}\n`)
+  }
+
+  public async finally(error: Error | undefined): Promise<void> {
+    this.opened?.db.close()
+    this.opened = undefined
+    await super.finally(error)
+  }
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username || '未知用户'
+  } catch {
+    return '未知用户'
+  }
+}
+
+/** The exit code an error ends the process with (the table in STYLE.md and the README). */
+export function exitCodeFor(error: unknown): number {
+  return toAppError(error)?.exitCode ?? 1
+}
+
+/** Turns prompt cancellations and oclif's parser errors into typed errors; null for real bugs. */
+export function toAppError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error
+  const named = error as { name?: string; message?: string; oclif?: { exit?: number } }
+  if (named?.name === 'ExitPromptError' || named?.name === 'AbortPromptError') {
+    return new CancelledError('CANCELLED', '已取消，未做任何改动')
+  }
+  if (error instanceof Errors.CLIError || named?.oclif?.exit === 2) {
+    return new UsageError('USAGE', `参数有误：${translateParserMessage(named.message ?? '')}`, { hint: '加 --help 查看用法' })
+  }
+  return null
+}
+
+function translateParserMessage(message: string): string {
+  const text = message.replace(/\u001b\[[0-9;]*m/g, '').split('\nSee more help')[0].trim()
+  const rules: Array<[RegExp, (m: RegExpMatchArray) => string]> = [
+    [/^Missing required flag (\S+)/, (m) => `缺少必填参数 --${m[1]}`],
+    [/^Missing (\d+) required args?/, () => `缺少必填的位置参数`],
+    [/^Nonexistent flags?: (.+)/, (m) => `没有这个参数：${m[1]}`],
+    [/^Unexpected arguments?: (.+)/, (m) => `多余的参数：${m[1]}`],
+    [/^Expected --(\S+)=(.*) to be one of: (.+)/, (m) => `--${m[1]} 的值「${m[2]}」无效，可选：${m[3]}`],
+    [/^Flag --(\S+) expects a value/, (m) => `--${m[1]} 需要一个值`],
+    [/^Expected an integer but received: (.+)/, (m) => `应为整数，收到「${m[1]}」`],
+  ]
+  for (const [pattern, render] of rules) {
+    const match = text.match(pattern)
+    if (match) return render(match)
+  }
+  return text
+}

@@ -1,0 +1,335 @@
+/**
+ * Numbered, forward-only migrations. MIGRATIONS[0] is version 1. Never edit a migration that has
+ * shipped: add a new one. Each runs in one transaction (see db.ts).
+ *
+ * Conventions: tables plural snake_case; timestamps ISO-8601 text named *_at; periods 'YYYY-MM';
+ * region codes in their short form (2/4/6/9/12 digits); 身份证号 as the 18-character upper-case text.
+ */
+const V1 = `
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE config (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  operator TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  details_json TEXT
+);
+CREATE INDEX audit_log_at ON audit_log(at);
+
+-- 行政区划. Built-in rows come from data/regions.json; villages are added as rosters name them.
+CREATE TABLE regions (
+  code TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  level TEXT NOT NULL CHECK (level IN ('province', 'city', 'county', 'township', 'village')),
+  parent_code TEXT REFERENCES regions(code),
+  reports_to TEXT REFERENCES regions(code),
+  source TEXT NOT NULL DEFAULT 'builtin' CHECK (source IN ('builtin', 'roster', 'manual')),
+  created_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX regions_parent ON regions(parent_code);
+CREATE INDEX regions_name ON regions(name);
+
+-- 脱贫状态 as data, so that later monitoring categories are rows, not schema changes.
+CREATE TABLE poverty_statuses (
+  name TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('poor', 'exited', 'returned', 'monitored')),
+  seq INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO poverty_statuses (name, kind, seq) VALUES
+  ('未脱贫', 'poor', 1), ('已脱贫', 'exited', 2), ('返贫', 'returned', 3),
+  ('脱贫不稳定户', 'monitored', 4), ('边缘易致贫户', 'monitored', 5), ('突发严重困难户', 'monitored', 6);
+
+-- One file imported (roster, a department's benefit list, or a pairing list).
+CREATE TABLE import_batches (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('roster', 'benefit', 'pairing')),
+  period TEXT,
+  benefit_code TEXT,
+  file_name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  sheet TEXT,
+  encoding TEXT,
+  total_rows INTEGER NOT NULL DEFAULT 0,
+  accepted_rows INTEGER NOT NULL DEFAULT 0,
+  rejected_rows INTEGER NOT NULL DEFAULT 0,
+  skipped_rows INTEGER NOT NULL DEFAULT 0,
+  warning_count INTEGER NOT NULL DEFAULT 0,
+  columns_json TEXT,
+  mapping_json TEXT,
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'superseded')),
+  imported_at TEXT NOT NULL,
+  operator TEXT NOT NULL
+);
+CREATE INDEX import_batches_sha ON import_batches(kind, sha256);
+CREATE INDEX import_batches_period ON import_batches(kind, period);
+
+-- Rows that failed validation, with their original cells, so nothing a clerk sent is lost.
+CREATE TABLE rejected_rows (
+  id INTEGER PRIMARY KEY,
+  batch_id INTEGER NOT NULL REFERENCES import_batches(id) ON DELETE CASCADE,
+  row_number INTEGER NOT NULL,
+  id_number TEXT,
+  county_code TEXT,
+  cells_json TEXT NOT NULL,
+  errors_json TEXT NOT NULL
+);
+CREATE INDEX rejected_rows_batch ON rejected_rows(batch_id);
+CREATE INDEX rejected_rows_id_number ON rejected_rows(id_number);
+
+-- Values the importer fixed (full-width digits, 二级 → 2 …), reported as from → to.
+CREATE TABLE import_warnings (
+  id INTEGER PRIMARY KEY,
+  batch_id INTEGER NOT NULL REFERENCES import_batches(id) ON DELETE CASCADE,
+  row_number INTEGER NOT NULL,
+  column_name TEXT NOT NULL,
+  code TEXT NOT NULL,
+  from_value TEXT,
+  to_value TEXT
+);
+CREATE INDEX import_warnings_batch ON import_warnings(batch_id);
+
+-- Header → field mappings a clerk confirmed once, remembered for next month.
+CREATE TABLE column_mappings (
+  kind TEXT NOT NULL,
+  header TEXT NOT NULL,
+  field TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  PRIMARY KEY (kind, header)
+) WITHOUT ROWID;
+
+-- 户: stable identity; monthly values live on roster_entries.
+CREATE TABLE households (
+  household_no TEXT PRIMARY KEY,
+  county_code TEXT,
+  township_code TEXT,
+  village_code TEXT,
+  first_period TEXT,
+  last_period TEXT
+) WITHOUT ROWID;
+
+-- 人: keyed by 身份证号 (GB 11643).
+CREATE TABLE persons (
+  id_number TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  gender TEXT CHECK (gender IN ('男', '女')),
+  birth_date TEXT,
+  first_period TEXT,
+  last_period TEXT
+) WITHOUT ROWID;
+
+-- 花名册: one row per person per month (the period's roster is the union of its batches).
+CREATE TABLE roster_entries (
+  period TEXT NOT NULL,
+  id_number TEXT NOT NULL REFERENCES persons(id_number),
+  batch_id INTEGER NOT NULL REFERENCES import_batches(id),
+  row_number INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  gender TEXT,
+  household_no TEXT,
+  relation TEXT,
+  household_size INTEGER,
+  poverty_cause TEXT,
+  county_code TEXT,
+  township_code TEXT,
+  village_code TEXT,
+  township_name TEXT,
+  village_name TEXT,
+  cert_number TEXT,
+  category INTEGER CHECK (category BETWEEN 1 AND 7),
+  grade INTEGER CHECK (grade BETWEEN 1 AND 4),
+  poverty_status TEXT NOT NULL REFERENCES poverty_statuses(name),
+  exit_year INTEGER,
+  phone TEXT,
+  extra_json TEXT,
+  PRIMARY KEY (period, id_number)
+) WITHOUT ROWID;
+CREATE INDEX roster_entries_person ON roster_entries(id_number, period);
+CREATE INDEX roster_entries_batch ON roster_entries(batch_id);
+CREATE INDEX roster_entries_township ON roster_entries(period, township_code);
+
+-- 政策/帮扶措施 types; the office can add its own.
+CREATE TABLE benefit_types (
+  code TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  scope TEXT NOT NULL CHECK (scope IN ('person', 'household')),
+  builtin INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+INSERT INTO benefit_types (code, name, scope, builtin) VALUES
+  ('dibao', '低保', 'household', 1),
+  ('tekun', '特困供养', 'person', 1),
+  ('living_subsidy', '困难残疾人生活补贴', 'person', 1),
+  ('care_subsidy', '重度残疾人护理补贴', 'person', 1),
+  ('medical_insurance', '医保个人缴费补贴', 'person', 1),
+  ('pension_premium', '养老保险代缴', 'person', 1),
+  ('housing_renovation', '危房改造', 'household', 1),
+  ('accessibility', '无障碍改造', 'household', 1),
+  ('assistive_device', '辅助器具适配', 'person', 1),
+  ('rehabilitation', '基本康复服务', 'person', 1),
+  ('education_aid', '教育资助', 'person', 1),
+  ('literacy', '扫盲', 'person', 1),
+  ('skills_training', '职业/实用技术培训', 'person', 1),
+  ('special_loan', '特惠贷', 'household', 1),
+  ('rehab_loan', '康复扶贫贷款', 'household', 1),
+  ('asset_income', '资产收益', 'household', 1),
+  ('relocation', '易地扶贫搬迁', 'household', 1),
+  ('forest_ranger', '生态护林员', 'person', 1),
+  ('library_keeper', '农家书屋管理员', 'person', 1),
+  ('public_job', '公益岗位', 'person', 1);
+
+-- A department's list, matched by 身份证号. No foreign key to persons on purpose: people on a list
+-- but not on the roster are kept and reported.
+CREATE TABLE benefit_records (
+  id INTEGER PRIMARY KEY,
+  batch_id INTEGER NOT NULL REFERENCES import_batches(id),
+  period TEXT NOT NULL,
+  benefit_code TEXT NOT NULL REFERENCES benefit_types(code),
+  id_number TEXT NOT NULL,
+  name TEXT,
+  household_no TEXT,
+  amount REAL,
+  start_date TEXT,
+  end_date TEXT,
+  row_number INTEGER,
+  extra_json TEXT,
+  UNIQUE (period, benefit_code, id_number)
+);
+CREATE INDEX benefit_records_person ON benefit_records(id_number);
+
+-- 责任单位: departments and local governments.
+CREATE TABLE units (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('department', 'government', 'other')),
+  region_code TEXT REFERENCES regions(code),
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+
+-- The plan's catalogue: 10 重点行动 and 15 保障措施.
+CREATE TABLE actions (
+  code TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('key_action', 'safeguard')),
+  seq INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  content TEXT NOT NULL,
+  lead_units TEXT,
+  builtin INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+
+-- 指标: computed from the data where the data allows, entered by hand where it does not.
+CREATE TABLE indicators (
+  code TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  unit TEXT,
+  target_value REAL,
+  comparison TEXT CHECK (comparison IN ('>=', '<=', '=')),
+  deadline TEXT,
+  action_code TEXT REFERENCES actions(code),
+  computed INTEGER NOT NULL DEFAULT 0,
+  description TEXT
+) WITHOUT ROWID;
+
+-- 任务: cascaded level by level through parent_id (层层分解任务).
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY,
+  parent_id INTEGER REFERENCES tasks(id),
+  action_code TEXT REFERENCES actions(code),
+  region_code TEXT NOT NULL REFERENCES regions(code),
+  unit_id INTEGER REFERENCES units(id),
+  indicator_code TEXT REFERENCES indicators(code),
+  title TEXT NOT NULL,
+  target_value REAL,
+  target_unit TEXT,
+  deadline TEXT,
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'cancelled')),
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE INDEX tasks_parent ON tasks(parent_id);
+CREATE INDEX tasks_region ON tasks(region_code);
+
+CREATE TABLE task_progress (
+  id INTEGER PRIMARY KEY,
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  value REAL NOT NULL,
+  note TEXT,
+  recorded_at TEXT NOT NULL,
+  recorded_by TEXT NOT NULL
+);
+CREATE INDEX task_progress_task ON task_progress(task_id);
+
+-- 结对帮扶.
+CREATE TABLE helpers (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  unit TEXT,
+  phone TEXT,
+  party_member INTEGER CHECK (party_member IN (0, 1)),
+  created_at TEXT NOT NULL,
+  UNIQUE (name, unit, phone)
+);
+
+CREATE TABLE pairings (
+  id INTEGER PRIMARY KEY,
+  helper_id INTEGER NOT NULL REFERENCES helpers(id),
+  household_no TEXT NOT NULL,
+  id_number TEXT,
+  measures TEXT,
+  funds REAL,
+  start_date TEXT,
+  end_date TEXT,
+  batch_id INTEGER REFERENCES import_batches(id),
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE INDEX pairings_household ON pairings(household_no);
+CREATE INDEX pairings_helper ON pairings(helper_id);
+
+-- 责任状 and 帮扶责任书, with the file they were printed to.
+CREATE TABLE letters (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('responsibility', 'pairing')),
+  issuer TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  region_code TEXT REFERENCES regions(code),
+  pairing_id INTEGER REFERENCES pairings(id),
+  template TEXT NOT NULL,
+  file_path TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  tasks_json TEXT,
+  issued_at TEXT NOT NULL,
+  signed_at TEXT,
+  created_by TEXT NOT NULL
+);
+CREATE INDEX letters_region ON letters(region_code);
+
+-- 考核 results: one row per region per scheme and period.
+CREATE TABLE assessments (
+  id INTEGER PRIMARY KEY,
+  scheme_name TEXT NOT NULL,
+  scheme_sha256 TEXT,
+  period TEXT NOT NULL,
+  region_code TEXT NOT NULL REFERENCES regions(code),
+  total_score REAL NOT NULL,
+  rank INTEGER,
+  details_json TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE INDEX assessments_period ON assessments(period, scheme_name);
+`
+
+export const MIGRATIONS: readonly string[] = [V1]
