@@ -2,8 +2,9 @@
  * The one place that knows about oclif plumbing: shared flags, opening the database, JSON mode,
  * prompts, and the mapping from errors to exit codes.
  */
-import { input } from '@inquirer/prompts'
+import { input, select } from '@inquirer/prompts'
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
+import cliProgress from 'cli-progress'
 import { userInfo } from 'node:os'
 import { getConfigValue } from './lib/config.js'
 import { type Db, type OpenMode, type OpenResult, openDatabase } from './lib/db.js'
@@ -113,6 +114,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       throw new UsageError('FLAG_REQUIRED', `非交互模式下必须提供 --${flag}`, { hint: `用 ${this.config.bin} ${this.id} --help 查看用法` })
     }
     return input({ message, validate: validate ?? ((v) => (v.trim() ? true : '不能为空')) })
+  }
+
+  /** Asks the person to pick one of several choices; only ever called when interactive. */
+  protected async choose<V extends string>(message: string, choices: Array<{ name: string; value: V }>): Promise<V> {
+    return select({ message, choices })
+  }
+
+  /** A rows-per-second progress line on a TTY's stderr; a no-op elsewhere, under --quiet and --json. */
+  protected progress(label: string): { update: (rows: number) => void; stop: () => void } {
+    if (!process.stderr.isTTY || this.flags.quiet || this.jsonMode) return { update: () => {}, stop: () => {} }
+    const started = Date.now()
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} {value} 行，{speed} 行/秒`, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 5 },
+      cliProgress.Presets.shades_classic,
+    )
+    bar.start(0, 0, { speed: 0 })
+    return {
+      update: (rows) => bar.update(rows, { speed: Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000)) }),
+      stop: () => bar.stop(),
+    }
   }
 
   public logJson(json: unknown): void {

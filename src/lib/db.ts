@@ -271,7 +271,7 @@ export interface DbInfo {
   lastWriteAt: string | null
 }
 
-const COUNTED_TABLES = ['regions', 'persons', 'households', 'roster_entries', 'import_batches', 'rejected_rows', 'benefit_records', 'tasks', 'pairings', 'letters', 'assessments', 'audit_log']
+const COUNTED_TABLES = ['regions', 'roster_entries', 'import_batches', 'rejected_rows', 'benefit_records', 'tasks', 'pairings', 'letters', 'assessments', 'audit_log']
 
 /** Size, versions and row counts of the main tables; read-only. */
 export function describeDatabase(db: Db, file: string): DbInfo {

@@ -1,0 +1,130 @@
+/**
+ * 演示: a realistic sample county (威宁县) written the way a clerk receives its files, then the
+ * monthly cycle run on it through the same library functions the commands use.
+ */
+import ExcelJS from 'exceljs'
+import iconv from 'iconv-lite'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { initArea } from './area.js'
+import { openDatabase } from './db.js'
+import { FileError } from './errors.js'
+import { builtinRegions } from './regions.js'
+import { type ImportResult, importRoster, rejectedRows, rejectsSheet } from './roster.js'
+import { type DiffResult, diffPeriods, diffSheets, presentDiff } from './roster-query.js'
+import { sampleRows, type SampleOptions } from './sample.js'
+import { writeTable } from './table-writer.js'
+
+export interface DemoOptions {
+  dir: string
+  persons: number
+  seed: number
+  operator: string
+  onStep?: (message: string) => void
+}
+
+export interface DemoResult {
+  dir: string
+  db: string
+  county: { code: string; name: string }
+  files: { month1: string; month2: string; rejects: string; diff: string }
+  imports: Array<Pick<ImportResult, 'batch' | 'period' | 'file' | 'rows'> & { warnings: number }>
+  diff: DiffResult['counts']
+  seconds: number
+}
+
+const COUNTY = '520526'
+const MONTH1 = '2026-10'
+const MONTH2 = '2026-11'
+
+/** The files the demo owns in its folder; only these are replaced on a second run. */
+function demoFiles(dir: string) {
+  return {
+    db: join(dir, '示例台账.db'),
+    month1: join(dir, `${MONTH1} 威宁县建档立卡贫困残疾人花名册.xlsx`),
+    month2: join(dir, `${MONTH2} 花名册（Excel另存的GBK）.csv`),
+    rejects: join(dir, `${MONTH1} 退回行.xlsx`),
+    diff: join(dir, `动态比对 ${MONTH1} 至 ${MONTH2}.xlsx`),
+  }
+}
+
+/**
+ * Builds the sample county and runs every step of the cycle that exists so far.
+ * @throws FileError DEMO_DIR when the folder cannot be written
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const started = Date.now()
+  const step = options.onStep ?? (() => {})
+  const dir = resolve(options.dir)
+  const files = demoFiles(dir)
+  try {
+    mkdirSync(dir, { recursive: true })
+    for (const file of [files.db, `${files.db}-wal`, `${files.db}-shm`, files.month1, files.month2, files.rejects, files.diff]) rmSync(file, { force: true })
+    rmSync(join(dir, 'cjfp-backups'), { recursive: true, force: true })
+  } catch (error) {
+    throw new FileError('DEMO_DIR', `无法写入演示文件夹 ${dir}：${(error as Error).message}`, { cause: error })
+  }
+  const county = builtinRegions().find(COUNTY)
+  const sample: SampleOptions = { countyCode: COUNTY, persons: options.persons, seed: options.seed, firstPeriod: MONTH1 }
+
+  step(`生成示例花名册：${county.name}，约 ${options.persons} 人，两个月`)
+  const month1 = sampleRows(sample, MONTH1, { defects: true, serial: true })
+  await writeClerkWorkbook(files.month1, `${county.name}${MONTH1.replace('-', '年')}月建档立卡贫困残疾人花名册`, month1.headers, month1.rows)
+  const month2 = sampleRows(sample, MONTH2, { serial: true })
+  writeGbkCsv(files.month2, [month2.headers, ...month2.rows])
+
+  step('建库')
+  const { db } = openDatabase(files.db, { mode: 'create' })
+  try {
+    initArea(db, county, { operator: options.operator })
+    const imports: DemoResult['imports'] = []
+    for (const [file, period] of [[files.month1, MONTH1], [files.month2, MONTH2]] as const) {
+      step(`导入 ${period} 花名册`)
+      const result = await importRoster(db, file, { period, operator: options.operator })
+      imports.push({ batch: result.batch, period: result.period, file: result.file, rows: result.rows, warnings: result.warnings.length })
+      if (period === MONTH1 && result.batch) {
+        await writeTable(files.rejects, rejectsSheet(rejectedRows(db, result.batch), false))
+      }
+    }
+    step('比对两个月')
+    const diff = diffPeriods(db, MONTH1, MONTH2)
+    await writeTable(files.diff, diffSheets(presentDiff(diff, false)))
+    return {
+      dir,
+      db: files.db,
+      county: { code: county.code, name: county.name },
+      files: { month1: files.month1, month2: files.month2, rejects: files.rejects, diff: files.diff },
+      imports,
+      diff: diff.counts,
+      seconds: (Date.now() - started) / 1000,
+    }
+  } finally {
+    db.close()
+  }
+}
+
+/** An .xlsx the way counties send it: a merged title row, a note row, the header, the data, a 合计 row. */
+async function writeClerkWorkbook(file: string, title: string, headers: string[], rows: string[][]): Promise<void> {
+  const workbook = new ExcelJS.Workbook()
+  workbook.created = new Date('2026-11-05T09:00:00+08:00')
+  workbook.modified = workbook.created
+  const sheet = workbook.addWorksheet('花名册')
+  sheet.addRow([title])
+  sheet.mergeCells(1, 1, 1, headers.length)
+  sheet.getRow(1).font = { bold: true, size: 16 }
+  sheet.addRow(['填报单位：威宁县残联（盖章）', '', '', '', '', '', '', '', '', '填报日期：2026年11月5日'])
+  sheet.addRow(headers).font = { bold: true }
+  for (const row of rows) sheet.addRow(row)
+  sheet.addRow(['合计', `${rows.length}人`])
+  headers.forEach((header, i) => {
+    sheet.getColumn(i + 1).width = /身份证|证号/.test(header) ? 22 : 10
+  })
+  await workbook.xlsx.writeFile(file)
+}
+
+/** A CSV as Excel on Chinese Windows saves it: GBK, CRLF, quoted only where needed. */
+function writeGbkCsv(file: string, rows: string[][]): void {
+  const quote = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)
+  const text = rows.map((row) => row.map(quote).join(',')).join('\r\n') + '\r\n'
+  writeFileSync(file, iconv.encode(text, 'gbk'))
+}

@@ -1,0 +1,136 @@
+/**
+ * 身份证号 (GB 11643) and 第二代残疾人证号 checks, and the safe normalisations of what clerks type:
+ * full-width characters, stray spaces, a lowercase x, grades written in words, categories written
+ * with 残疾 appended. Pure functions; no database.
+ */
+
+export const CATEGORY_NAMES = ['视力', '听力', '言语', '肢体', '智力', '精神', '多重'] as const
+export type CategoryName = (typeof CATEGORY_NAMES)[number]
+
+const CHECK_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+const CHECK_CHARS = '10X98765432'
+
+/** The ISO 7064 MOD 11-2 check character for the first 17 digits. */
+export function idCheckChar(first17: string): string {
+  let sum = 0
+  for (let i = 0; i < 17; i++) sum += (first17.charCodeAt(i) - 48) * CHECK_WEIGHTS[i]
+  return CHECK_CHARS[sum % 11]
+}
+
+export interface Normalized {
+  value: string
+  /** Warning codes for each change made, in order. */
+  changes: Array<'trimmed' | 'fullwidth' | 'lowercase_x' | 'spaces_removed'>
+}
+
+const FULLWIDTH = /[\uff01-\uff5e\u3000]/g
+
+/** Full-width ASCII (０-９, Ａ-Ｚ, ｘ, the ideographic space) to half-width. */
+export function toHalfWidth(text: string): string {
+  return text.replace(FULLWIDTH, (c) => (c === '\u3000' ? ' ' : String.fromCharCode(c.charCodeAt(0) - 0xfee0)))
+}
+
+/** Trims, folds full-width characters, drops inner spaces and upper-cases a trailing x. */
+export function normalizeIdLike(raw: string): Normalized {
+  const changes: Normalized['changes'] = []
+  let value = raw
+  const half = toHalfWidth(value)
+  if (half !== value) {
+    changes.push('fullwidth')
+    value = half
+  }
+  const trimmed = value.trim()
+  if (trimmed !== value) {
+    changes.push('trimmed')
+    value = trimmed
+  }
+  if (/\s/.test(value)) {
+    changes.push('spaces_removed')
+    value = value.replace(/\s+/g, '')
+  }
+  if (/x/.test(value) && /^[\dxX]+$/.test(value)) {
+    changes.push('lowercase_x')
+    value = value.toUpperCase()
+  }
+  return { value, changes }
+}
+
+export type IdProblem = 'id_format' | 'id_checksum' | 'id_birthdate' | 'id_scientific_notation' | 'id_excel_truncated'
+
+/** What is wrong with a (normalised) 身份证号, or null when it is valid. */
+export function checkIdNumber(id: string, options: { storedAsNumber?: boolean; today?: Date } = {}): IdProblem | null {
+  if (/^\d+(\.\d+)?[eE][+]?\d+$/.test(id)) return 'id_scientific_notation'
+  if (!/^\d{17}[\dX]$/.test(id)) return 'id_format'
+  if (!isValidBirthDate(id.slice(6, 14), options.today ?? new Date())) return 'id_birthdate'
+  if (idCheckChar(id) !== id[17]) {
+    // Excel keeps 15 significant digits of a number: the last three become 000.
+    if (options.storedAsNumber || id.endsWith('000')) return 'id_excel_truncated'
+    return 'id_checksum'
+  }
+  return null
+}
+
+function isValidBirthDate(yyyymmdd: string, today: Date): boolean {
+  const year = Number(yyyymmdd.slice(0, 4))
+  const month = Number(yyyymmdd.slice(4, 6))
+  const day = Number(yyyymmdd.slice(6, 8))
+  if (year < 1880 || month < 1 || month > 12 || day < 1) return false
+  const date = new Date(Date.UTC(year, month - 1, day))
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false
+  return date.getTime() <= today.getTime()
+}
+
+/** 'YYYY-MM-DD' from a valid ID. */
+export function birthDateOf(id: string): string {
+  return `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`
+}
+
+/** The 17th digit: odd is male. */
+export function genderOf(id: string): '男' | '女' {
+  return Number(id[16]) % 2 === 1 ? '男' : '女'
+}
+
+export type CertProblem = 'cert_format' | 'cert_id_mismatch' | 'cert_category_mismatch' | 'cert_grade_mismatch'
+
+/** A second-generation certificate: the 18-character ID, then the category digit (1–7) and the grade digit (1–4). */
+export function checkCertificate(cert: string, id: string, category: number | null, grade: number | null): CertProblem | null {
+  if (!/^\d{17}[\dX][1-7][1-4]$/.test(cert)) return 'cert_format'
+  if (cert.slice(0, 18) !== id) return 'cert_id_mismatch'
+  if (category !== null && Number(cert[18]) !== category) return 'cert_category_mismatch'
+  if (grade !== null && Number(cert[19]) !== grade) return 'cert_grade_mismatch'
+  return null
+}
+
+const CATEGORY_VARIANTS: Record<string, number> = {
+  视力: 1, 视力残疾: 1, 视: 1, 盲: 1,
+  听力: 2, 听力残疾: 2, 听: 2, 聋: 2,
+  言语: 3, 言语残疾: 3, 语言: 3, 语言残疾: 3, 言: 3,
+  肢体: 4, 肢体残疾: 4, 肢: 4,
+  智力: 5, 智力残疾: 5, 智: 5,
+  精神: 6, 精神残疾: 6, 精: 6,
+  多重: 7, 多重残疾: 7, 综合: 7,
+}
+
+/** 残疾类别 as its code 1–7; null when the text cannot be read. Digits 1–7 are accepted as codes. */
+export function parseCategory(raw: string): { code: number; normalized: boolean } | null {
+  const text = toHalfWidth(raw).replace(/\s+/g, '')
+  if (/^[1-7]$/.test(text)) return { code: Number(text), normalized: true }
+  const code = CATEGORY_VARIANTS[text]
+  if (code === undefined) return null
+  return { code, normalized: text !== CATEGORY_NAMES[code - 1] }
+}
+
+const GRADE_WORDS: Record<string, number> = {
+  一: 1, 二: 2, 三: 3, 四: 4, 壹: 1, 贰: 2, 叁: 3, 肆: 4, 两: 2,
+  Ⅰ: 1, Ⅱ: 2, Ⅲ: 3, Ⅳ: 4, I: 1, II: 2, III: 3, IV: 4,
+}
+
+/** 残疾等级 as 1–4 from '2', '二级', '贰级', '2级', 'Ⅱ级'; null when it cannot be read. */
+export function parseGrade(raw: string): { grade: number; normalized: boolean } | null {
+  const text = toHalfWidth(raw).replace(/\s+/g, '')
+  if (/^[1-4]$/.test(text)) return { grade: Number(text), normalized: false }
+  const match = text.match(/^(?:第)?([1-4]|[一二三四壹贰叁肆两ⅠⅡⅢⅣ]|I{1,3}|IV)级?(?:残疾)?$/)
+  if (!match) return null
+  const grade = /^[1-4]$/.test(match[1]) ? Number(match[1]) : GRADE_WORDS[match[1]]
+  return grade ? { grade, normalized: true } : null
+}

@@ -1,0 +1,388 @@
+/**
+ * One roster row in, one record or a list of problems out. Every problem carries the spreadsheet
+ * row, the column's own header, a stable code and a Chinese message; every safe fix is a warning
+ * with from → to. No database access: the importer passes in what the checks need.
+ */
+import { z } from 'zod'
+import {
+  birthDateOf, CATEGORY_NAMES, checkCertificate, checkIdNumber, genderOf, type IdProblem, normalizeIdLike,
+  parseCategory, parseGrade, toHalfWidth,
+} from './idcard.js'
+import type { Region, RegionIndex } from './regions.js'
+import { fieldLabel, type RosterField } from './roster-fields.js'
+
+/** Stable codes of rejected rows; part of the public contract (README). */
+export const REJECT_CODES = {
+  id_format: '身份证号格式不对',
+  id_checksum: '身份证号校验位错误',
+  id_birthdate: '身份证号中的出生日期不存在或在未来',
+  id_scientific_notation: '身份证号被 Excel 显示成了科学计数法',
+  id_excel_truncated: '身份证号被 Excel 截成了 15 位有效数字',
+  cert_format: '残疾人证号格式不对',
+  cert_id_mismatch: '残疾人证号前 18 位与身份证号不一致',
+  cert_category_mismatch: '残疾人证号第 19 位与残疾类别不一致',
+  cert_grade_mismatch: '残疾人证号第 20 位与残疾等级不一致',
+  duplicate_id: '身份证号重复',
+  missing_field: '必填项为空',
+  county_mismatch: '不属于本库辖区',
+  invalid_value: '值无法识别',
+} as const
+export type RejectCode = keyof typeof REJECT_CODES
+
+/** Stable codes of accepted-with-a-fix warnings. */
+export const WARNING_CODES = {
+  trimmed: '去掉了首尾空格',
+  fullwidth: '全角字符改为半角',
+  spaces_removed: '去掉了中间的空格',
+  lowercase_x: '小写 x 改为大写 X',
+  grade_normalized: '残疾等级改写为数字',
+  category_normalized: '残疾类别改写为标准名称',
+  gender_from_id: '性别与身份证号不符，以身份证号为准',
+  status_normalized: '脱贫状态改写为标准名称',
+  township_unknown: '乡镇名称不在区划库中，按原文保存',
+} as const
+export type WarningCode = keyof typeof WARNING_CODES
+
+export interface RowProblem {
+  row: number
+  column: string
+  code: RejectCode
+  message: string
+}
+
+export interface RowWarning {
+  row: number
+  column: string
+  field: RosterField
+  code: WarningCode
+  from: string
+  to: string
+}
+
+export const RosterRecordSchema = z.object({
+  idNumber: z.string().regex(/^\d{17}[\dX]$/),
+  name: z.string().min(1).max(50),
+  gender: z.enum(['男', '女']),
+  birthDate: z.string(),
+  householdNo: z.string().nullable(),
+  relation: z.string().nullable(),
+  householdSize: z.number().int().min(1).max(99).nullable(),
+  povertyCause: z.string().nullable(),
+  countyCode: z.string().nullable(),
+  townshipCode: z.string().nullable(),
+  villageCode: z.string().nullable(),
+  townshipName: z.string().nullable(),
+  villageName: z.string().nullable(),
+  certNumber: z.string().nullable(),
+  category: z.number().int().min(1).max(7).nullable(),
+  grade: z.number().int().min(1).max(4).nullable(),
+  povertyStatus: z.string(),
+  exitYear: z.number().int().nullable(),
+  phone: z.string().nullable(),
+})
+export type RosterRecord = z.infer<typeof RosterRecordSchema> & { extra: Record<string, string> | null }
+
+export interface RowContext {
+  area: Region
+  regions: RegionIndex
+  headers: string[]
+  columns: Partial<Record<RosterField, number>>
+  unknownColumns: number[]
+  /** Canonical status names and the variants that map to them. */
+  statuses: Map<string, string>
+  today: Date
+  /** Caches of resolved names, shared across rows. */
+  countyCache: Map<string, Region | null>
+  townshipCache: Map<string, Region | null>
+}
+
+export type RowOutcome =
+  | { ok: true; record: RosterRecord; warnings: RowWarning[] }
+  | { ok: false; problems: RowProblem[]; warnings: RowWarning[]; idNumber: string | null; countyCode: string | null }
+
+const ID_MESSAGES: Record<IdProblem, string> = {
+  id_format: '不是 18 位身份证号',
+  id_checksum: '校验位（最后一位）不对，请核对号码',
+  id_birthdate: '其中的出生日期不存在或在今天之后',
+  id_scientific_notation:
+    '被 Excel 显示成了科学计数法（如 5.20102E+17），后几位数字已经丢失，无法还原。请在原表中把这一列设为「文本」格式后重新录入身份证号',
+  id_excel_truncated:
+    '末尾几位被 Excel 改成了 0：Excel 把身份证号当作数字只保留 15 位有效数字。这不是录入错误；请把这一列设为「文本」格式后重新录入完整号码',
+}
+
+/** 合计 / 总计 / 小计 rows closing a table. */
+export function isTotalRow(cells: string[]): boolean {
+  for (let i = 0; i < Math.min(cells.length, 4); i++) {
+    const text = cells[i].replace(/\s+/g, '')
+    if (/^(合计|总计|小计|共计|总数)/.test(text)) return true
+  }
+  return false
+}
+
+export function isBlankRow(cells: string[]): boolean {
+  for (const cell of cells) if (cell.trim() !== '') return false
+  return true
+}
+
+/** Validates and normalises one data row. */
+export function validateRosterRow(rowNumber: number, cells: string[], numericCells: number[] | undefined, ctx: RowContext): RowOutcome {
+  const problems: RowProblem[] = []
+  const warnings: RowWarning[] = []
+  const col = ctx.columns
+  const header = (field: RosterField) => (col[field] !== undefined ? ctx.headers[col[field]!] : fieldLabel(field))
+  const raw = (field: RosterField): string => (col[field] !== undefined ? cells[col[field]!] ?? '' : '')
+  const problem = (field: RosterField, code: RejectCode, detail: string) =>
+    problems.push({ row: rowNumber, column: header(field), code, message: `第 ${rowNumber} 行「${header(field)}」${detail}` })
+  const warn = (field: RosterField, code: WarningCode, from: string, to: string) =>
+    warnings.push({ row: rowNumber, column: header(field), field, code, from, to })
+
+  /** Plain text fields: trimmed (reported), full-width spaces folded. */
+  const text = (field: RosterField): string | null => {
+    const value = raw(field)
+    const trimmed = value.replace(/^[\s\u3000]+|[\s\u3000]+$/g, '')
+    if (trimmed !== value && trimmed !== '') warn(field, 'trimmed', value, trimmed)
+    return trimmed === '' ? null : trimmed
+  }
+
+  // 身份证号
+  let idNumber: string | null = null
+  const rawId = raw('idNumber')
+  if (rawId.trim() === '') {
+    problem('idNumber', 'missing_field', '为空')
+  } else {
+    const { value, changes } = normalizeIdLike(rawId)
+    const issue = checkIdNumber(value, { storedAsNumber: numericCells?.includes(col.idNumber!), today: ctx.today })
+    if (issue) {
+      problem('idNumber', issue, ID_MESSAGES[issue])
+    } else {
+      idNumber = value
+      for (const change of changes) warn('idNumber', change, rawId, value)
+    }
+  }
+
+  // 姓名
+  const name = text('name')
+  if (!name) problem('name', 'missing_field', '为空')
+
+  // 残疾类别 / 残疾等级
+  let category: number | null = null
+  const rawCategory = text('category')
+  if (rawCategory) {
+    const parsed = parseCategory(rawCategory)
+    if (!parsed) problem('category', 'invalid_value', `「${rawCategory}」不是残疾类别（应为 ${CATEGORY_NAMES.join('、')} 之一）`)
+    else {
+      category = parsed.code
+      if (parsed.normalized) warn('category', 'category_normalized', rawCategory, CATEGORY_NAMES[parsed.code - 1])
+    }
+  }
+  let grade: number | null = null
+  const rawGrade = text('grade')
+  if (rawGrade) {
+    const parsed = parseGrade(rawGrade)
+    if (!parsed) problem('grade', 'invalid_value', `「${rawGrade}」不是残疾等级（应为 1 到 4 级）`)
+    else {
+      grade = parsed.grade
+      if (parsed.normalized) warn('grade', 'grade_normalized', rawGrade, String(parsed.grade))
+    }
+  }
+
+  // 残疾人证号
+  let certNumber: string | null = null
+  const rawCert = raw('certNumber')
+  if (rawCert.trim() !== '') {
+    const { value, changes } = normalizeIdLike(rawCert)
+    const issue = idNumber ? checkCertificate(value, idNumber, category, grade) : null
+    if (issue === 'cert_format') problem('certNumber', issue, '应为 20 位：18 位身份证号 + 残疾类别 1 位 + 残疾等级 1 位')
+    else if (issue === 'cert_id_mismatch') problem('certNumber', issue, '的前 18 位与身份证号不一致')
+    else if (issue === 'cert_category_mismatch') problem('certNumber', issue, `第 19 位为 ${value[18]}，与残疾类别「${rawCategory}」不一致`)
+    else if (issue === 'cert_grade_mismatch') problem('certNumber', issue, `第 20 位为 ${value[19]}，与残疾等级「${rawGrade}」不一致`)
+    else if (idNumber) {
+      certNumber = value
+      for (const change of changes) warn('certNumber', change, rawCert, value)
+      // A certificate tells category and grade when the columns are missing or blank.
+      category ??= Number(value[18])
+      grade ??= Number(value[19])
+    }
+  }
+
+  // 脱贫状态
+  let povertyStatus = '未脱贫'
+  if (col.povertyStatus !== undefined) {
+    const rawStatus = text('povertyStatus')
+    if (!rawStatus) problem('povertyStatus', 'missing_field', '为空')
+    else {
+      const key = toHalfWidth(rawStatus).replace(/\s+/g, '')
+      const canonical = ctx.statuses.get(key)
+      if (!canonical) problem('povertyStatus', 'invalid_value', `「${rawStatus}」不是已知的脱贫状态（如 未脱贫、已脱贫、返贫）`)
+      else {
+        povertyStatus = canonical
+        if (canonical !== rawStatus) warn('povertyStatus', 'status_normalized', rawStatus, canonical)
+      }
+    }
+  }
+  let exitYear: number | null = null
+  const rawYear = text('exitYear')
+  if (rawYear) {
+    const match = toHalfWidth(rawYear).match(/^(\d{4})(?:年(?:度)?)?(?:[-./]\d{1,2}(?:[-./]\d{1,2})?)?$/)
+    const year = match ? Number(match[1]) : NaN
+    if (!match || year < 2013 || year > ctx.today.getFullYear()) problem('exitYear', 'invalid_value', `「${rawYear}」不是有效的脱贫年度`)
+    else exitYear = year
+  }
+
+  // 家庭人口
+  let householdSize: number | null = null
+  const rawSize = text('householdSize')
+  if (rawSize) {
+    const size = Number(toHalfWidth(rawSize).replace(/人$/, ''))
+    if (!Number.isInteger(size) || size < 1 || size > 99) problem('householdSize', 'invalid_value', `「${rawSize}」不是有效的家庭人口数`)
+    else householdSize = size
+  }
+
+  // 县区 / 乡镇 / 村: where the row says the person lives. Never judged by the ID's first six digits.
+  const place = resolvePlace(rowNumber, ctx, text('countyName'), text('townshipName'), text('villageCode'), problem, warn)
+
+  // 性别: the ID wins.
+  let gender: '男' | '女' | null = idNumber ? genderOf(idNumber) : null
+  const rawGender = text('gender')
+  if (idNumber && rawGender && rawGender !== gender && !(rawGender.startsWith(gender!) && rawGender.length <= 2)) {
+    warn('gender', 'gender_from_id', rawGender, gender!)
+  }
+
+  const phoneText = text('phone')
+  const phone = phoneText ? toHalfWidth(phoneText).replace(/[\s-]/g, '') : null
+
+  if (problems.length > 0 || !idNumber || !name || !gender) {
+    return { ok: false, problems, warnings, idNumber, countyCode: place.countyMismatch }
+  }
+  const extra: Record<string, string> = {}
+  let hasExtra = false
+  for (const i of ctx.unknownColumns) {
+    const value = cells[i]
+    if (value !== undefined && value !== '') {
+      extra[ctx.headers[i]] = value
+      hasExtra = true
+    }
+  }
+  const householdNo = text('householdNo')
+  return {
+    ok: true,
+    warnings,
+    record: {
+      idNumber,
+      name,
+      gender,
+      birthDate: birthDateOf(idNumber),
+      householdNo: householdNo ? toHalfWidth(householdNo) : null,
+      relation: text('relation'),
+      householdSize,
+      povertyCause: text('povertyCause'),
+      countyCode: place.countyCode,
+      townshipCode: place.townshipCode,
+      villageCode: place.villageCode,
+      townshipName: place.townshipName,
+      villageName: text('villageName'),
+      certNumber,
+      category,
+      grade,
+      povertyStatus,
+      exitYear,
+      phone,
+      extra: hasExtra ? extra : null,
+    },
+  }
+}
+
+interface Place {
+  countyCode: string | null
+  townshipCode: string | null
+  townshipName: string | null
+  villageCode: string | null
+  /** The county outside the area that the row names, for 迁出 in the monthly comparison. */
+  countyMismatch: string | null
+}
+
+function resolvePlace(
+  rowNumber: number,
+  ctx: RowContext,
+  countyText: string | null,
+  townshipText: string | null,
+  villageCodeText: string | null,
+  problem: (field: RosterField, code: RejectCode, detail: string) => void,
+  warn: (field: RosterField, code: WarningCode, from: string, to: string) => void,
+): Place {
+  const area = ctx.area
+  const place: Place = { countyCode: null, townshipCode: null, townshipName: townshipText, villageCode: null, countyMismatch: null }
+  const inArea = (code: string) => code.startsWith(area.code)
+
+  let villageCode: string | null = null
+  if (villageCodeText) {
+    const digits = toHalfWidth(villageCodeText).replace(/\s+/g, '')
+    if (/^\d{12}$/.test(digits)) villageCode = digits
+    else problem('villageCode', 'invalid_value', `「${villageCodeText}」不是 12 位村级区划代码`)
+  }
+
+  let county: Region | null = null
+  if (countyText) {
+    county = lookupCounty(ctx, countyText)
+    if (!county) {
+      problem('countyName', 'invalid_value', `「${countyText}」不是已知的县（市、区）名称`)
+      return place
+    }
+  } else if (villageCode) {
+    county = ctx.regions.get(villageCode.slice(0, 6)) ?? null
+  } else if (area.level === 'county') {
+    county = area
+  }
+  if (!county) {
+    problem('countyName', 'missing_field', '为空：市、省级数据库需要知道每一行属于哪个县')
+    return place
+  }
+  if (!inArea(county.code) || (villageCode && !inArea(villageCode))) {
+    const named = villageCode && !inArea(villageCode) ? villageCode.slice(0, 6) : county.code
+    place.countyMismatch = named
+    const namedRegion = ctx.regions.get(named)
+    problem(countyText ? 'countyName' : 'villageCode', 'county_mismatch', `为 ${namedRegion?.name ?? named}，不属于本库辖区 ${area.name}`)
+    return place
+  }
+  place.countyCode = county.code
+
+  if (villageCode) {
+    if (!villageCode.startsWith(county.code)) {
+      problem('villageCode', 'invalid_value', `「${villageCode}」不在 ${county.name} 范围内`)
+      return place
+    }
+    place.villageCode = villageCode
+    place.townshipCode = villageCode.slice(0, 9)
+    place.townshipName ??= ctx.regions.get(place.townshipCode)?.name ?? null
+  } else if (townshipText) {
+    const key = `${county.code}|${townshipText}`
+    let township = ctx.townshipCache.get(key)
+    if (township === undefined) {
+      const matches = ctx.regions.matchName(townshipText, county.code).filter((r) => r.level === 'township')
+      township = matches.length === 1 ? matches[0] : null
+      ctx.townshipCache.set(key, township)
+    }
+    if (township) place.townshipCode = township.code
+    else if (county.code.length === 6 && ctx.regions.children(county.code).length > 0) {
+      warn('townshipName', 'township_unknown', townshipText, townshipText)
+    }
+  }
+  return place
+}
+
+function lookupCounty(ctx: RowContext, text: string): Region | null {
+  const cached = ctx.countyCache.get(text)
+  if (cached !== undefined) return cached
+  let found: Region | null = null
+  const byCode = ctx.regions.get(text)
+  if (byCode?.level === 'county') found = byCode
+  else {
+    const province = ctx.area.code.slice(0, 2)
+    const counties = ctx.regions.matchName(text).filter((r) => r.level === 'county')
+    const inProvince = counties.filter((r) => r.code.startsWith(province))
+    const pick = inProvince.length > 0 ? inProvince : counties
+    found = pick.length === 1 ? pick[0] : pick.find((r) => r.code.startsWith(ctx.area.code)) ?? null
+  }
+  ctx.countyCache.set(text, found)
+  return found
+}
