@@ -141,6 +141,8 @@ export function openDatabase(fileArg: string, options: OpenOptions): OpenResult 
   let db: Db
   try {
     db = new Database(file, { readonly: false, fileMustExist: options.mode !== 'create' })
+    // Larger pages make the bulk roster inserts measurably faster; only settable before the first table.
+    if (state.empty && options.mode === 'create') db.pragma('page_size = 16384')
     if (options.mode === 'inspect') {
       db.pragma('foreign_keys = ON')
       db.pragma('busy_timeout = 5000')

@@ -81,7 +81,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     for (const [file, period] of [[files.month1, MONTH1], [files.month2, MONTH2]] as const) {
       step(`导入 ${period} 花名册`)
       const result = await importRoster(db, file, { period, operator: options.operator })
-      imports.push({ batch: result.batch, period: result.period, file: result.file, rows: result.rows, warnings: result.warnings.length })
+      imports.push({ batch: result.batch, period: result.period, file: result.file, rows: result.rows, warnings: result.warningCount })
       if (period === MONTH1 && result.batch) {
         await writeTable(files.rejects, rejectsSheet(rejectedRows(db, result.batch), false))
       }

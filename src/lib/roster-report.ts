@@ -20,7 +20,7 @@ export function summarizeImport(result: ImportResult, options: RenderOptions & {
   lines.push(`${result.dryRun ? c.yellow('【试运行，未写入数据库】') : ''}${result.file}（${where}${result.headerRow ? `，表头在第 ${result.headerRow} 行` : ''}）→ ${result.period} 期${result.batch ? `，第 ${result.batch} 批` : ''}`)
   lines.push(
     renderTable(
-      [{ total: result.rows.total, accepted: result.rows.accepted, rejected: result.rows.rejected, skipped: result.rows.skipped, warnings: result.warnings.length }],
+      [{ total: result.rows.total, accepted: result.rows.accepted, rejected: result.rows.rejected, skipped: result.rows.skipped, warnings: result.warningCount }],
       [
         { key: 'total', header: '读取行数', align: 'right' },
         { key: 'accepted', header: '导入', align: 'right' },
@@ -34,8 +34,8 @@ export function summarizeImport(result: ImportResult, options: RenderOptions & {
   if (result.replacedBatches.length > 0) lines.push(`已替换本期原有的批次：${result.replacedBatches.map((b) => `第 ${b} 批`).join('、')}`)
   if (result.unknownColumns.length > 0) lines.push(`未识别的列已原样保存：${result.unknownColumns.join('、')}`)
   if (result.rejected.length > 0) {
-    const byCode = countBy(result.rejected.map((r) => r.code))
-    lines.push(`退回原因：${[...byCode].map(([code, n]) => `${REJECT_CODES[code as keyof typeof REJECT_CODES] ?? code} ${n} 处`).join('，')}`)
+    const byCode = Object.entries(result.rejectedByCode)
+    lines.push(`退回原因：${byCode.map(([code, n]) => `${REJECT_CODES[code as keyof typeof REJECT_CODES] ?? code} ${n} 处`).join('，')}`)
     lines.push(
       renderTable(result.rejected.slice(0, SHOWN_REJECTS), [
         { key: 'row', header: '行号', align: 'right' },
@@ -44,14 +44,15 @@ export function summarizeImport(result: ImportResult, options: RenderOptions & {
         { key: 'message', header: '原因' },
       ], options),
     )
-    if (result.rejected.length > SHOWN_REJECTS) lines.push(`……另有 ${result.rejected.length - SHOWN_REJECTS} 处问题未列出`)
+    const problems = Object.values(result.rejectedByCode).reduce((a, b) => a + b, 0)
+    if (problems > SHOWN_REJECTS) lines.push(`……另有 ${problems - SHOWN_REJECTS} 处问题未列出`)
     if (result.batch) {
       lines.push(c.cyan(`提示：用 ${options.bin} roster rejects --batch ${result.batch} --out 退回行.xlsx 导出退回的行，改正后以同一期别（--period ${result.period}）重新导入。`))
     }
   }
   if (result.warnings.length > 0) {
-    const byCode = countBy(result.warnings.map((w) => w.code))
-    lines.push(`自动修正：${[...byCode].map(([code, n]) => `${WARNING_CODES[code as keyof typeof WARNING_CODES] ?? code} ${n} 处`).join('，')}`)
+    const byCode = Object.entries(result.warningsByCode)
+    lines.push(`自动修正：${byCode.map(([code, n]) => `${WARNING_CODES[code as keyof typeof WARNING_CODES] ?? code} ${n} 处`).join('，')}`)
     lines.push(
       renderTable(result.warnings.slice(0, 5), [
         { key: 'row', header: '行号', align: 'right' },
@@ -62,12 +63,6 @@ export function summarizeImport(result: ImportResult, options: RenderOptions & {
     )
   }
   return lines.join('\n')
-}
-
-function countBy(values: string[]): Map<string, number> {
-  const counts = new Map<string, number>()
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1)
-  return counts
 }
 
 const SHOWN_DETAILS = 20

@@ -110,17 +110,20 @@ const ID_MESSAGES: Record<IdProblem, string> = {
     '末尾几位被 Excel 改成了 0：Excel 把身份证号当作数字只保留 15 位有效数字。这不是录入错误；请把这一列设为「文本」格式后重新录入完整号码',
 }
 
+function isSpace(code: number): boolean {
+  return code <= 32 || code === 0x3000 || code === 0xa0 || code === 0xfeff || (code >= 0x2000 && code <= 0x200b)
+}
+
 /** 合计 / 总计 / 小计 rows closing a table. */
+const TOTAL_ROW = /^\s*(合\s*计|总\s*计|小\s*计|共\s*计|总\s*数)/
+
 export function isTotalRow(cells: string[]): boolean {
-  for (let i = 0; i < Math.min(cells.length, 4); i++) {
-    const text = cells[i].replace(/\s+/g, '')
-    if (/^(合计|总计|小计|共计|总数)/.test(text)) return true
-  }
+  for (let i = 0; i < Math.min(cells.length, 4); i++) if (TOTAL_ROW.test(cells[i])) return true
   return false
 }
 
 export function isBlankRow(cells: string[]): boolean {
-  for (const cell of cells) if (cell.trim() !== '') return false
+  for (const cell of cells) if (cell !== '' && cell.trim() !== '') return false
   return true
 }
 
@@ -139,6 +142,9 @@ export function validateRosterRow(rowNumber: number, cells: string[], numericCel
   /** Plain text fields: trimmed (reported), full-width spaces folded. */
   const text = (field: RosterField): string | null => {
     const value = raw(field)
+    if (value === '') return null
+    // Most cells need no trimming; only look closer when an end is a space of some kind.
+    if (!isSpace(value.charCodeAt(0)) && !isSpace(value.charCodeAt(value.length - 1))) return value
     const trimmed = value.replace(/^[\s\u3000]+|[\s\u3000]+$/g, '')
     if (trimmed !== value && trimmed !== '') warn(field, 'trimmed', value, trimmed)
     return trimmed === '' ? null : trimmed

@@ -3,20 +3,25 @@
  * the rejected rows (with their original cells) and the batch record in one transaction.
  * The same bytes imported twice change nothing.
  */
+import type { Statement } from 'better-sqlite3'
+import { statSync } from 'node:fs'
 import { basename } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { getArea } from './area.js'
 import { recordAudit } from './audit.js'
 import { getConfigValue } from './config.js'
 import { backupFile, type Db } from './db.js'
-import { ConflictError, NotFoundError, UsageError, ValidationError } from './errors.js'
-import { detectHeader, HEADER_SEARCH_ROWS } from './header-detect.js'
+import { type AppError, ConflictError, DatabaseError, FileError, NotFoundError, UsageError, ValidationError } from './errors.js'
 import { maskIdNumber, maskPhone } from './output.js'
 import { regionIndexFor } from './regions.js'
 import { fieldForHeader, normalizeHeader, REQUIRED_ROSTER_FIELDS, ROSTER_FIELDS, ROSTER_HEADERS, type RosterField } from './roster-fields.js'
 import {
-  isBlankRow, isTotalRow, type RosterRecord, type RowContext, type RowProblem, validateRosterRow,
-} from './roster-validate.js'
-import { type EncodingChoice, openTable, sha256File, type SourceRow } from './table-reader.js'
+  ACCEPTED_ID, ACCEPTED_TOWNSHIP_CODE, ACCEPTED_VILLAGE_CODE, ACCEPTED_VILLAGE_NAME, type AcceptedRow, type HeaderFound,
+  type RejectedRow, type RowBatch, RosterStream, type StreamSetup,
+} from './roster-stream.js'
+import type { RowWarning } from './roster-validate.js'
+import type { SerializedError, ToWorker } from './roster-worker.js'
+import { type EncodingChoice, sha256File } from './table-reader.js'
 
 export interface ImportOptions {
   period: string
@@ -33,6 +38,8 @@ export interface ImportOptions {
   /** Asked when the required columns cannot be found (a TTY prompt); returns header → field. */
   resolveMapping?: (question: MappingQuestion) => Promise<Record<string, RosterField>>
   onProgress?: (rows: number) => void
+  /** Read in a worker thread (default: for files of 4 MB and more). */
+  parallel?: boolean
   backupDir?: string
   today?: Date
 }
@@ -55,14 +62,26 @@ export interface ImportResult {
   encoding: string | null
   sheet: string | null
   rows: { total: number; accepted: number; rejected: number; skipped: number }
+  /** The first LISTED_PROBLEMS problems; all of them are stored with the batch. */
   rejected: Array<{ row: number; column: string; code: string; message: string }>
+  /** The first LISTED_PROBLEMS fixes; all of them are stored with the batch. */
   warnings: Array<{ row: number; column: string; code: string; from: string; to: string; field?: string }>
+  rejectedByCode: Record<string, number>
+  warningsByCode: Record<string, number>
+  warningCount: number
   headerRow: number
   mapping: Record<string, string>
   unknownColumns: string[]
   replacedBatches: number[]
   backup: string | null
+  /** Whether reading ran in a worker thread beside the writer. */
+  parallel: boolean
 }
+
+/** How many problems and fixes an import result lists; a million-row file keeps the rest in the database. */
+export const LISTED_PROBLEMS = 1000
+/** Files at least this large are read in a worker thread while the main thread writes. */
+const PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 
 export const PERIOD_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/
 
@@ -82,12 +101,12 @@ const STATUS_VARIANTS: Record<string, string> = {
   脱贫不稳定: '脱贫不稳定户', 边缘易致贫: '边缘易致贫户', 突发严重困难: '突发严重困难户', 边缘户: '边缘易致贫户',
 }
 
-function statusLookup(db: Db): Map<string, string> {
+function statusLookup(db: Db): Array<[string, string]> {
   const names = (db.prepare('SELECT name FROM poverty_statuses ORDER BY seq').all() as Array<{ name: string }>).map((r) => r.name)
   const map = new Map<string, string>()
   for (const name of names) map.set(name, name)
   for (const [variant, name] of Object.entries(STATUS_VARIANTS)) if (names.includes(name)) map.set(variant, name)
-  return map
+  return [...map]
 }
 
 /** Accepts English field names and the Chinese headers this tool writes. */
@@ -119,8 +138,6 @@ interface ExistingBatch {
 export async function importRoster(db: Db, file: string, options: ImportOptions): Promise<ImportResult> {
   const period = checkPeriod(options.period)
   const area = getArea(db)
-  const regions = regionIndexFor(db)
-  const areaRegion = regions.find(area.code)
   const fixed = rememberedMappings(db)
   for (const [header, fieldText] of Object.entries(options.map ?? {})) {
     const field = parseFieldName(fieldText)
@@ -131,18 +148,38 @@ export async function importRoster(db: Db, file: string, options: ImportOptions)
     }
     fixed.set(normalizeHeader(header), field)
   }
-
-  const source = await openTable(file, { sheet: options.sheet, encoding: options.encoding })
-  const sha256 = await sha256File(file)
-  const fileName = basename(file)
-  const base = {
-    period, file: fileName, sha256, dryRun: Boolean(options.dryRun), format: source.format, encoding: source.encoding, sheet: source.sheet,
+  const periodHadRows = Boolean(db.prepare('SELECT 1 FROM roster_entries WHERE period = ? LIMIT 1').get(period))
+  const setup: StreamSetup = {
+    file, sheet: options.sheet, encoding: options.encoding, fixed: [...fixed], areaCode: area.code,
+    extraRegions: regionIndexFor(db).all().filter((r) => r.level === 'village'), statuses: statusLookup(db),
+    today: (options.today ?? new Date()).getTime(), keepCells: periodHadRows,
   }
+  const fileName = basename(file)
+  // Hash the bytes while the reader opens the file and finds the header.
+  const [sha256, source] = await Promise.all([sha256File(file), openRowSource(setup, shouldRunInParallel(file, options.parallel))])
+  try {
+    return await writeImport(db, source, { ...options, period, fileName, sha256, periodHadRows })
+  } finally {
+    await source.close()
+  }
+}
 
+interface WriteContext extends ImportOptions {
+  fileName: string
+  sha256: string
+  periodHadRows: boolean
+}
+
+async function writeImport(db: Db, source: RowSource, options: WriteContext): Promise<ImportResult> {
+  const { period, fileName, sha256 } = options
   const same = db
     .prepare("SELECT id, period, file_name, total_rows, accepted_rows, rejected_rows, skipped_rows FROM import_batches WHERE kind = 'roster' AND sha256 = ? AND status = 'active' ORDER BY id")
     .all(sha256) as ExistingBatch[]
   const samePeriod = same.find((b) => b.period === period)
+  const base = {
+    period, file: fileName, sha256, dryRun: Boolean(options.dryRun), format: source.info.format, encoding: source.info.encoding, sheet: source.info.sheet,
+    rejectedByCode: {}, warningsByCode: {}, warningCount: 0, parallel: source.parallel,
+  }
   if (samePeriod && !options.force) {
     return {
       ...base, batch: samePeriod.id, alreadyImported: true,
@@ -159,123 +196,94 @@ export async function importRoster(db: Db, file: string, options: ImportOptions)
     )
   }
 
-  // Read until the header is found; the rest streams.
-  const iterator = source.batches()[Symbol.asyncIterator]()
-  const head: SourceRow[] = []
-  let pending: SourceRow[] = []
-  while (head.length < HEADER_SEARCH_ROWS) {
-    const next = await iterator.next()
-    if (next.done) break
-    for (const row of next.value) {
-      if (head.length < HEADER_SEARCH_ROWS) head.push(row)
-      else pending.push(row)
-    }
-  }
-  let header = detectHeader(head.map((r) => r.cells), fieldForHeader, fixed)
-  let missing = header ? REQUIRED_ROSTER_FIELDS.filter((f) => header!.columns[f] === undefined) : [...REQUIRED_ROSTER_FIELDS]
-  if (missing.length > 0 && options.resolveMapping && header) {
+  let header = await source.header([])
+  if (header.missing.length > 0 && options.resolveMapping && header.headers.length > 0) {
     const answer = await options.resolveMapping({
-      file: fileName, headers: header.headers, missing,
+      file: fileName, headers: header.headers, missing: header.missing,
       fields: ROSTER_FIELDS.map((field) => ({ field, label: ROSTER_HEADERS[field][0] })),
     })
-    for (const [h, f] of Object.entries(answer)) fixed.set(normalizeHeader(h), f)
-    header = detectHeader(head.map((r) => r.cells), fieldForHeader, fixed)
-    missing = header ? REQUIRED_ROSTER_FIELDS.filter((f) => header!.columns[f] === undefined) : [...REQUIRED_ROSTER_FIELDS]
+    header = await source.header(Object.entries(answer))
   }
-  if (!header || missing.length > 0) {
-    const seen = header?.headers.filter((h) => !h.startsWith('第')).join('、') || '（前 30 行中没有找到表头）'
+  if (header.missing.length > 0) {
+    const seen = header.headers.filter((h) => !h.startsWith('第')).join('、') || '（前 30 行中没有找到表头）'
     throw new ValidationError(
       'ROSTER_HEADER_NOT_FOUND',
-      `${fileName} 中找不到${missing.map((f) => `「${ROSTER_HEADERS[f][0]}」`).join('、')}列。表头为：${seen}`,
-      { hint: '用 --map 列名=字段 指明，如 --map 证件号=idNumber；指明一次后下月会记住', details: { headers: header?.headers ?? [], missing } },
+      `${fileName} 中找不到${header.missing.map((f) => `「${ROSTER_HEADERS[f][0]}」`).join('、')}列。表头为：${seen}`,
+      { hint: '用 --map 列名=字段 指明，如 --map 证件号=idNumber；指明一次后下月会记住', details: { headers: header.headers, missing: header.missing } },
     )
   }
-  const headerRowNumber = head[header.headerIndex].rowNumber
-  const dataRows = [...head.slice(header.headerIndex + 1), ...pending]
-  pending = []
 
-  // A 序号 column is renumbered every month and means nothing on its own: not kept.
-  const kept = [...header.unknownColumns, ...header.duplicateColumns].filter((i) => normalizeHeader(header!.headers[i]) !== '序号').sort((a, b) => a - b)
-  const ctx: RowContext = {
-    area: areaRegion, regions, headers: header.headers, columns: header.columns, unknownColumns: kept,
-    statuses: statusLookup(db), today: options.today ?? new Date(), countyCache: new Map(), townshipCache: new Map(),
-  }
-  const mapping: Record<string, string> = {}
-  for (const field of ROSTER_FIELDS) if (header.columns[field] !== undefined) mapping[header.headers[header.columns[field]!]] = field
-
-  const hasData = (db.prepare('SELECT EXISTS (SELECT 1 FROM roster_entries) AS x').get() as { x: number }).x === 1
   // A backup before a write that matters; a fresh database has nothing to lose.
+  const hasData = Boolean(db.prepare('SELECT 1 FROM roster_entries LIMIT 1').get())
   const backup = !options.dryRun && hasData
     ? backupFile(db.name, options.backupDir ?? getConfigValue(db, 'backup.dir') ?? undefined, 'before-roster-import', Number(getConfigValue(db, 'backup.keep')))
     : null
 
-  const writer = new RosterWriter(db, period, Boolean(options.dryRun))
   const result: ImportResult = {
     ...base, batch: null, alreadyImported: false,
     rows: { total: 0, accepted: 0, rejected: 0, skipped: 0 },
-    rejected: [], warnings: [], headerRow: headerRowNumber, mapping,
-    unknownColumns: ctx.unknownColumns.map((i) => header!.headers[i]), replacedBatches: [], backup,
+    rejected: [], warnings: [], headerRow: header.headerRowNumber, mapping: header.mapping,
+    unknownColumns: header.unknownColumns, replacedBatches: [], backup,
   }
 
+  // A dry run takes the same path and rolls back, so it reports exactly what a real import would do.
   db.exec('BEGIN IMMEDIATE')
+  const cacheSize = db.pragma('cache_size', { simple: true })
+  db.pragma('cache_size = -65536') // the (period, id_number) index of a million rows stays in memory
   try {
+    const writer = new RosterWriter(db, period)
     const batchId = writer.begin({
-      fileName, sha256, sheet: source.sheet, encoding: source.encoding, operator: options.operator,
-      columns: header.headers, mapping,
+      fileName, sha256, sheet: header.sheet, encoding: header.encoding, operator: options.operator, columns: header.headers, mapping: header.mapping,
     })
     result.batch = options.dryRun ? null : batchId
     const toReplace = options.replace
       ? (db.prepare("SELECT id FROM import_batches WHERE kind = 'roster' AND period = ? AND status = 'active' AND id <> ?").all(period, batchId) as Array<{ id: number }>).map((r) => r.id)
       : options.force && samePeriod ? [samePeriod.id] : []
-    for (const id of toReplace) writer.supersede(id, batchId)
+    for (const id of toReplace) writer.supersede(id)
     result.replacedBatches = toReplace
-    const periodHasEntries = writer.periodHasEntries()
+    const checkEarlier = options.periodHadRows && writer.periodHasEntries()
 
-    const firstRowOf = new Map<string, number>()
-    const handle = (row: SourceRow) => {
-      result.rows.total++
-      if (isBlankRow(row.cells) || isTotalRow(row.cells)) {
-        result.rows.skipped++
-        return
+    for await (const batch of source.batches()) {
+      result.rows.total += batch.total
+      result.rows.skipped += batch.skipped
+      for (let i = 0; i < batch.accepted.length; i++) {
+        const row = batch.accepted[i]
+        const earlier = checkEarlier ? writer.entryInPeriod(row[ACCEPTED_ID] as string) : undefined
+        if (earlier) {
+          const column = header.headers[header.headers.findIndex((h) => header.mapping[h] === 'idNumber')]
+          const rowNumber = row[0] as number
+          batch.rejected.push({
+            row: rowNumber, cellsJson: batch.acceptedCells![i], idNumber: row[ACCEPTED_ID] as string, countyCode: null,
+            problems: [{ row: rowNumber, column, code: 'duplicate_id', message: `第 ${rowNumber} 行「${column}」本期已由第 ${earlier.batch_id} 批第 ${earlier.row_number} 行导入` }],
+          })
+          continue
+        }
+        writer.accept(row)
+        result.rows.accepted++
       }
-      const outcome = validateRosterRow(row.rowNumber, row.cells, row.numericCells, ctx)
-      for (const w of outcome.warnings) result.warnings.push(w)
-      let problems: RowProblem[] = outcome.ok ? [] : outcome.problems
-      const id = outcome.ok ? outcome.record.idNumber : outcome.idNumber
-      if (id) {
-        const first = firstRowOf.get(id)
-        if (first !== undefined) {
-          problems = [...problems, duplicateProblem(row.rowNumber, header!.headers[header!.columns.idNumber!], `与本文件第 ${first} 行重复（第 ${first} 行已保留）`)]
-        } else {
-          firstRowOf.set(id, row.rowNumber)
-          const earlier = periodHasEntries ? writer.entryInPeriod(id) : undefined
-          if (earlier) {
-            problems = [...problems, duplicateProblem(row.rowNumber, header!.headers[header!.columns.idNumber!], `本期已由第 ${earlier.batch_id} 批第 ${earlier.row_number} 行导入`)]
-          }
+      for (const r of batch.rejected) {
+        writer.reject(r)
+        result.rows.rejected++
+        for (const p of r.problems) {
+          result.rejectedByCode[p.code] = (result.rejectedByCode[p.code] ?? 0) + 1
+          if (result.rejected.length < LISTED_PROBLEMS) result.rejected.push(p)
         }
       }
-      if (problems.length === 0 && outcome.ok) {
-        writer.accept(row.rowNumber, outcome.record)
-        result.rows.accepted++
-      } else {
-        writer.reject(row, problems, id, outcome.ok ? null : outcome.countyCode)
-        result.rows.rejected++
-        for (const p of problems) result.rejected.push(p)
+      for (const w of batch.warnings) {
+        writer.warn(w)
+        result.warningCount++
+        result.warningsByCode[w.code] = (result.warningsByCode[w.code] ?? 0) + 1
+        if (result.warnings.length < LISTED_PROBLEMS) result.warnings.push(w)
       }
-    }
-    for (const row of dataRows) handle(row)
-    options.onProgress?.(result.rows.total)
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-      for (const row of next.value) handle(row)
       options.onProgress?.(result.rows.total)
     }
+    result.rejected.sort((a, b) => a.row - b.row)
 
-    writer.finish(result, regions)
+    writer.finish(result, regionIndexFor(db), options.operator)
     if (options.strict && result.rows.rejected > 0) {
-      db.exec('ROLLBACK')
       throw new ValidationError('ROSTER_REJECTED_STRICT', `${fileName} 有 ${result.rows.rejected} 行未通过检查；使用了 --strict，本次没有导入任何数据`, {
         hint: '去掉 --strict 可先导入合格的行，退回的行可用 `cjfp roster rejects` 导出修改',
-        details: { rejected: result.rejected.slice(0, 1000) },
+        details: { rejected: result.rejected },
       })
     }
     if (options.dryRun) {
@@ -289,28 +297,120 @@ export async function importRoster(db: Db, file: string, options: ImportOptions)
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK')
     throw error
+  } finally {
+    db.pragma(`cache_size = ${cacheSize}`)
   }
   return result
 }
 
-function duplicateProblem(row: number, column: string, detail: string): RowProblem {
-  return { row, column, code: 'duplicate_id', message: `第 ${row} 行「${column}」${detail}` }
+function shouldRunInParallel(file: string, requested: boolean | undefined): boolean {
+  // The worker runs compiled JavaScript; from TypeScript sources (unit tests) reading stays in-process.
+  if (!import.meta.url.endsWith('.js')) return false
+  if (requested !== undefined) return requested
+  try {
+    return statSync(file).size >= PARALLEL_FROM_BYTES
+  } catch {
+    return false
+  }
+}
+
+/** Where validated rows come from: a RosterStream in this thread or in a worker. */
+interface RowSource {
+  parallel: boolean
+  info: { format: string; encoding: string | null; sheet: string | null }
+  header(add: Array<[string, RosterField]>): Promise<HeaderFound>
+  batches(): AsyncIterable<RowBatch>
+  close(): Promise<void>
+}
+
+async function openRowSource(setup: StreamSetup, parallel: boolean): Promise<RowSource> {
+  if (!parallel) {
+    const stream = await RosterStream.open(setup)
+    const first = stream.header()
+    return {
+      parallel: false,
+      info: { format: first.format, encoding: first.encoding, sheet: first.sheet },
+      header: async (add) => stream.header(add),
+      batches: () => stream.batches(),
+      close: async () => {},
+    }
+  }
+  // A bounded heap keeps the reader's memory flat: it holds a few batches and the duplicate index.
+  const worker = new Worker(new URL('./roster-worker.js', import.meta.url), {
+    resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 32 },
+  })
+  const queue: Array<{ type: string; header?: HeaderFound; batch?: RowBatch; error?: SerializedError }> = []
+  let waiting: (() => void) | null = null
+  let exited: Error | null = null
+  worker.on('message', (message) => {
+    queue.push(message)
+    waiting?.()
+  })
+  worker.on('error', (error) => {
+    exited = error
+    waiting?.()
+  })
+  const next = async () => {
+    while (queue.length === 0) {
+      if (exited) throw exited
+      await new Promise<void>((resolve) => (waiting = resolve))
+      waiting = null
+    }
+    const message = queue.shift()!
+    if (message.type === 'error') throw deserializeError(message.error!)
+    return message
+  }
+  const send = (message: ToWorker) => worker.postMessage(message)
+  try {
+    send({ type: 'setup', setup })
+    const first = (await next()).header!
+    return {
+      parallel: true,
+      info: { format: first.format, encoding: first.encoding, sheet: first.sheet },
+      header: async (add) => {
+        if (add.length === 0) return first
+        send({ type: 'header', add })
+        return (await next()).header!
+      },
+      batches: async function* () {
+        send({ type: 'start' })
+        for (let message = await next(); message.type !== 'done'; message = await next()) {
+          yield message.batch!
+          send({ type: 'ack' })
+        }
+      },
+      close: async () => {
+        await worker.terminate()
+      },
+    }
+  } catch (error) {
+    await worker.terminate()
+    throw error
+  }
+}
+
+const ERROR_CLASSES: Record<string, new (code: string, message: string, options?: { hint?: string; details?: unknown }) => AppError> = {
+  UsageError, ValidationError, NotFoundError, ConflictError, DatabaseError, FileError,
+}
+
+function deserializeError(error: SerializedError): Error {
+  const Class = error.appError ? ERROR_CLASSES[error.name] : undefined
+  if (Class) return new Class(error.code ?? 'ERROR', error.message, { hint: error.hint, details: error.details })
+  const plain = new Error(error.message)
+  plain.stack = error.stack
+  return plain
 }
 
 /** Prepared statements for one import; all writes go through here. */
 class RosterWriter {
   private batchId = 0
-  private readonly insertEntry
+  private insertEntry: Statement | null = null
   private readonly insertReject
   private readonly insertWarning
   private readonly findEntry
   private readonly villages = new Map<string, { name: string | null; township: string }>()
 
-  constructor(private readonly db: Db, private readonly period: string, private readonly dryRun: boolean) {
-    // Positional parameters: the hot path of a 1M-row import.
-    this.insertEntry = db.prepare(`INSERT INTO roster_entries (period, id_number, batch_id, row_number, name, gender, household_no, relation,
-      household_size, poverty_cause, county_code, township_code, village_code, township_name, village_name, cert_number, category, grade,
-      poverty_status, exit_year, phone, extra_json) VALUES (${Array(22).fill('?').join(', ')})`)
+  constructor(private readonly db: Db, private readonly period: string) {
     this.insertReject = db.prepare(`INSERT INTO rejected_rows (batch_id, row_number, id_number, county_code, cells_json, errors_json)
       VALUES (?, ?, ?, ?, ?, ?)`)
     this.insertWarning = db.prepare(`INSERT INTO import_warnings (batch_id, row_number, column_name, code, from_value, to_value)
@@ -324,10 +424,15 @@ class RosterWriter {
         VALUES ('roster', @period, @fileName, @sha256, @sheet, @encoding, @columns, @mapping, @at, @operator)`)
       .run({ period: this.period, ...info, columns: JSON.stringify(info.columns), mapping: JSON.stringify(info.mapping), at: new Date().toISOString() })
     this.batchId = Number(run.lastInsertRowid)
+    // The hot statement: period and batch are fixed for the whole file (checked values, safe to inline),
+    // so each row binds exactly the array the reader produced.
+    this.insertEntry = this.db.prepare(`INSERT INTO roster_entries (period, batch_id, row_number, id_number, name, gender, household_no,
+      relation, household_size, poverty_cause, county_code, township_code, village_code, township_name, village_name, cert_number,
+      category, grade, poverty_status, exit_year, phone, extra_json) VALUES ('${checkPeriod(this.period)}', ${this.batchId}, ${Array(20).fill('?').join(', ')})`)
     return this.batchId
   }
 
-  supersede(oldBatch: number, _newBatch: number): void {
+  supersede(oldBatch: number): void {
     this.db.prepare("UPDATE import_batches SET status = 'superseded' WHERE id = ?").run(oldBatch)
     this.db.prepare('DELETE FROM roster_entries WHERE period = ? AND batch_id = ?').run(this.period, oldBatch)
   }
@@ -340,40 +445,36 @@ class RosterWriter {
     return this.findEntry.get(this.period, id) as { batch_id: number; row_number: number } | undefined
   }
 
-  accept(rowNumber: number, r: RosterRecord): void {
-    if (this.dryRun) return
-    if (r.villageCode && r.townshipCode && !this.villages.has(r.villageCode)) {
-      this.villages.set(r.villageCode, { name: r.villageName, township: r.townshipCode })
+  accept(row: AcceptedRow): void {
+    const villageCode = row[ACCEPTED_VILLAGE_CODE] as string | null
+    if (villageCode && !this.villages.has(villageCode)) {
+      this.villages.set(villageCode, { name: row[ACCEPTED_VILLAGE_NAME] as string | null, township: row[ACCEPTED_TOWNSHIP_CODE] as string })
     }
-    this.insertEntry.run(
-      this.period, r.idNumber, this.batchId, rowNumber, r.name, r.gender, r.householdNo, r.relation, r.householdSize, r.povertyCause,
-      r.countyCode, r.townshipCode, r.villageCode, r.townshipName, r.villageName, r.certNumber, r.category, r.grade, r.povertyStatus,
-      r.exitYear, r.phone, r.extra ? JSON.stringify(r.extra) : null,
-    )
+    this.insertEntry!.run(row)
   }
 
-  reject(row: SourceRow, problems: RowProblem[], id: string | null, countyCode: string | null): void {
-    if (this.dryRun) return
-    const errors = problems.map((p) => ({ column: p.column, code: p.code, message: p.message }))
-    this.insertReject.run(this.batchId, row.rowNumber, id, countyCode, JSON.stringify(row.cells), JSON.stringify(errors))
+  reject(r: RejectedRow): void {
+    const errors = r.problems.map((p) => ({ column: p.column, code: p.code, message: p.message }))
+    this.insertReject.run(this.batchId, r.row, r.idNumber, r.countyCode, r.cellsJson, JSON.stringify(errors))
   }
 
-  /** Counts, warnings and the villages the file named. */
-  finish(result: ImportResult, regions: ReturnType<typeof regionIndexFor>): void {
-    if (this.dryRun) return
-    for (const w of result.warnings) this.insertWarning.run(this.batchId, w.row, w.column, w.code, w.from, w.to)
+  warn(w: RowWarning): void {
+    this.insertWarning.run(this.batchId, w.row, w.column, w.code, w.from, w.to)
+  }
+
+  /** Counts, the villages the file named, and mappings worth remembering. */
+  finish(result: ImportResult, regions: ReturnType<typeof regionIndexFor>, operator: string): void {
     const now = new Date().toISOString()
     const addVillage = this.db.prepare(`INSERT OR IGNORE INTO regions (code, name, level, parent_code, reports_to, source, created_at)
       VALUES (?, ?, 'village', ?, ?, 'roster', ?)`)
     for (const [code, v] of this.villages) {
-      if (regions.get(v.township)) addVillage.run(code, v.name ?? code, v.township, v.township, now)
+      if (v.township && regions.get(v.township)) addVillage.run(code, v.name ?? code, v.township, v.township, now)
     }
     this.db
       .prepare(`UPDATE import_batches SET total_rows = ?, accepted_rows = ?, rejected_rows = ?, skipped_rows = ?, warning_count = ? WHERE id = ?`)
-      .run(result.rows.total, result.rows.accepted, result.rows.rejected, result.rows.skipped, result.warnings.length, this.batchId)
+      .run(result.rows.total, result.rows.accepted, result.rows.rejected, result.rows.skipped, result.warningCount, this.batchId)
     const remember = this.db.prepare(`INSERT INTO column_mappings (kind, header, field, updated_at, updated_by) VALUES ('roster', ?, ?, ?, ?)
       ON CONFLICT (kind, header) DO UPDATE SET field = excluded.field, updated_at = excluded.updated_at, updated_by = excluded.updated_by`)
-    const operator = (this.db.prepare('SELECT operator FROM import_batches WHERE id = ?').get(this.batchId) as { operator: string }).operator
     for (const [headerText, field] of Object.entries(result.mapping)) {
       // Only headers the built-in table does not know need remembering.
       if (fieldForHeader(headerText) !== field) remember.run(normalizeHeader(headerText), field, now, operator)

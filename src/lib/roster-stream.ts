@@ -1,0 +1,199 @@
+/**
+ * The reading half of a roster import: open the file, find the header, validate every row and hand
+ * out batches of accepted rows (as flat arrays, ready to bind), rejected rows and warnings. It never
+ * touches the database, so it can run in a worker thread while the main thread writes (see
+ * roster-worker.ts); small files run it in-process.
+ */
+import { detectHeader, type HeaderMatch, HEADER_SEARCH_ROWS } from './header-detect.js'
+import { idKey } from './idcard.js'
+import { type Region, RegionIndex, builtinRegions } from './regions.js'
+import { fieldForHeader, normalizeHeader, REQUIRED_ROSTER_FIELDS, ROSTER_FIELDS, type RosterField } from './roster-fields.js'
+import { isBlankRow, isTotalRow, type RowContext, type RowProblem, type RowWarning, validateRosterRow } from './roster-validate.js'
+import { type EncodingChoice, openTable, type SourceRow } from './table-reader.js'
+
+export interface StreamSetup {
+  file: string
+  sheet?: string
+  encoding?: EncodingChoice
+  /** Normalised header → field, from --map and remembered mappings. */
+  fixed: Array<[string, RosterField]>
+  areaCode: string
+  /** Regions the database learnt (villages), on top of the built-in ones. */
+  extraRegions: Region[]
+  /** Status text → canonical status. */
+  statuses: Array<[string, string]>
+  today: number
+  /** Send each accepted row's original cells too (needed when the period already has rows). */
+  keepCells: boolean
+}
+
+export interface HeaderFound {
+  format: string
+  encoding: string | null
+  sheet: string | null
+  headers: string[]
+  headerRowNumber: number
+  missing: RosterField[]
+  /** Header text → field, for the batch record. */
+  mapping: Record<string, string>
+  unknownColumns: string[]
+}
+
+/**
+ * One accepted row, in the column order of the roster_entries insert:
+ * row_number, id_number, name, gender, household_no, relation, household_size, poverty_cause, county_code,
+ * township_code, village_code, township_name, village_name, cert_number, category, grade, poverty_status,
+ * exit_year, phone, extra_json.
+ */
+export type AcceptedRow = Array<string | number | null>
+export const ACCEPTED_ID = 1
+export const ACCEPTED_VILLAGE_CODE = 10
+export const ACCEPTED_TOWNSHIP_CODE = 9
+export const ACCEPTED_VILLAGE_NAME = 12
+
+export interface RejectedRow {
+  row: number
+  cellsJson: string
+  problems: RowProblem[]
+  idNumber: string | null
+  countyCode: string | null
+}
+
+export interface RowBatch {
+  total: number
+  skipped: number
+  accepted: AcceptedRow[]
+  /** Original cells of the accepted rows (JSON), only when keepCells was asked for. */
+  acceptedCells: string[] | null
+  rejected: RejectedRow[]
+  warnings: RowWarning[]
+}
+
+/** A header row not found yet; the caller may add mappings and ask again. */
+export class RosterStream {
+  private head: SourceRow[] = []
+  private pending: SourceRow[] = []
+  private match: HeaderMatch<RosterField> | null = null
+  private fixed: Map<string, RosterField>
+  private started = false
+
+  private constructor(
+    private readonly setup: StreamSetup,
+    private readonly iterator: AsyncIterator<SourceRow[]>,
+    private readonly info: { format: string; encoding: string | null; sheet: string | null },
+  ) {
+    this.fixed = new Map(setup.fixed)
+  }
+
+  /** Opens the file and reads far enough to find the header. @throws FileError, NotFoundError SHEET_NOT_FOUND */
+  static async open(setup: StreamSetup): Promise<RosterStream> {
+    const source = await openTable(setup.file, { sheet: setup.sheet, encoding: setup.encoding })
+    const stream = new RosterStream(setup, source.batches()[Symbol.asyncIterator](), {
+      format: source.format, encoding: source.encoding, sheet: source.sheet,
+    })
+    while (stream.head.length < HEADER_SEARCH_ROWS) {
+      const next = await stream.iterator.next()
+      if (next.done) break
+      for (const row of next.value) {
+        if (stream.head.length < HEADER_SEARCH_ROWS) stream.head.push(row)
+        else stream.pending.push(row)
+      }
+    }
+    return stream
+  }
+
+  /** Finds the header with the mappings known so far (plus any given now). */
+  header(add: Array<[string, RosterField]> = []): HeaderFound {
+    for (const [header, field] of add) this.fixed.set(normalizeHeader(header), field)
+    this.match = detectHeader(this.head.map((r) => r.cells), fieldForHeader, this.fixed)
+    const match = this.match
+    const missing = match ? REQUIRED_ROSTER_FIELDS.filter((f) => match.columns[f] === undefined) : [...REQUIRED_ROSTER_FIELDS]
+    const mapping: Record<string, string> = {}
+    if (match) for (const field of ROSTER_FIELDS) if (match.columns[field] !== undefined) mapping[match.headers[match.columns[field]!]] = field
+    return {
+      ...this.info,
+      headers: match?.headers ?? [],
+      headerRowNumber: match ? this.head[match.headerIndex].rowNumber : 0,
+      missing,
+      mapping,
+      unknownColumns: match ? this.keptColumns(match).map((i) => match.headers[i]) : [],
+    }
+  }
+
+  // A 序号 column is renumbered every month and means nothing on its own: not kept.
+  private keptColumns(match: HeaderMatch<RosterField>): number[] {
+    return [...match.unknownColumns, ...match.duplicateColumns].filter((i) => normalizeHeader(match.headers[i]) !== '序号').sort((a, b) => a - b)
+  }
+
+  /** Validated rows in batches. Call header() first and only go on when nothing is missing. */
+  async *batches(): AsyncGenerator<RowBatch> {
+    const match = this.match
+    if (!match || this.started) throw new Error('RosterStream.batches() needs a header and runs once')
+    this.started = true
+    const setup = this.setup
+    const builtin = builtinRegions()
+    const regions = setup.extraRegions.length > 0 ? new RegionIndex(builtin.source, [...builtin.all(), ...setup.extraRegions]) : builtin
+    const ctx: RowContext = {
+      area: regions.find(setup.areaCode), regions, headers: match.headers, columns: match.columns, unknownColumns: this.keptColumns(match),
+      statuses: new Map(setup.statuses), today: new Date(setup.today), countyCache: new Map(), townshipCache: new Map(),
+    }
+    const idColumn = match.headers[match.columns.idNumber!]
+    const firstRowOf = new Map<number, number>()
+    // The reader passes over rows with nothing in them; the gaps in the row numbers are those blank rows.
+    let lastRow = this.head[match.headerIndex].rowNumber
+
+    const process = (rows: SourceRow[]): RowBatch => {
+      const batch: RowBatch = { total: 0, skipped: 0, accepted: [], acceptedCells: setup.keepCells ? [] : null, rejected: [], warnings: [] }
+      for (const row of rows) {
+        const gap = row.rowNumber - lastRow - 1
+        if (gap > 0) {
+          batch.total += gap
+          batch.skipped += gap
+        }
+        lastRow = row.rowNumber
+        batch.total++
+        if (isBlankRow(row.cells) || isTotalRow(row.cells)) {
+          batch.skipped++
+          continue
+        }
+        const outcome = validateRosterRow(row.rowNumber, row.cells, row.numericCells, ctx)
+        for (const w of outcome.warnings) batch.warnings.push(w)
+        let problems = outcome.ok ? [] : outcome.problems
+        if (outcome.ok) {
+          const key = idKey(outcome.record.idNumber)
+          const first = firstRowOf.get(key)
+          if (first === undefined) firstRowOf.set(key, row.rowNumber)
+          else {
+            problems = [{ row: row.rowNumber, column: idColumn, code: 'duplicate_id', message: `第 ${row.rowNumber} 行「${idColumn}」与本文件第 ${first} 行重复（第 ${first} 行已保留）` }]
+          }
+        }
+        if (outcome.ok && problems.length === 0) {
+          const r = outcome.record
+          batch.accepted.push([
+            row.rowNumber, r.idNumber, r.name, r.gender, r.householdNo, r.relation, r.householdSize, r.povertyCause, r.countyCode,
+            r.townshipCode, r.villageCode, r.townshipName, r.villageName, r.certNumber, r.category, r.grade, r.povertyStatus,
+            r.exitYear, r.phone, r.extra ? JSON.stringify(r.extra) : null,
+          ])
+          batch.acceptedCells?.push(JSON.stringify(row.cells))
+        } else {
+          batch.rejected.push({
+            row: row.rowNumber,
+            cellsJson: JSON.stringify(row.cells),
+            problems,
+            idNumber: outcome.ok ? outcome.record.idNumber : outcome.idNumber,
+            countyCode: outcome.ok ? null : outcome.countyCode,
+          })
+        }
+      }
+      return batch
+    }
+
+    const first = [...this.head.slice(match.headerIndex + 1), ...this.pending]
+    this.head = []
+    this.pending = []
+    if (first.length > 0) yield process(first)
+    for (let next = await this.iterator.next(); !next.done; next = await this.iterator.next()) {
+      yield process(next.value)
+    }
+  }
+}
