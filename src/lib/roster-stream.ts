@@ -63,8 +63,12 @@ export interface RowBatch {
   total: number
   skipped: number
   accepted: AcceptedRow[]
-  /** Original cells of the accepted rows (JSON), only when keepCells was asked for. */
-  acceptedCells: string[] | null
+  /**
+   * Original cells (JSON) of accepted rows that may turn out to be duplicates, so that the writer can
+   * keep them as rejected rows: every row when keepCells was asked for, else the rows whose ID the
+   * filter has probably seen before in this file. null where not needed.
+   */
+  acceptedCells: Array<string | null>
   rejected: RejectedRow[]
   warnings: RowWarning[]
 }
@@ -137,13 +141,12 @@ export class RosterStream {
       area: regions.find(setup.areaCode), regions, headers: match.headers, columns: match.columns, unknownColumns: this.keptColumns(match),
       statuses: new Map(setup.statuses), today: new Date(setup.today), countyCache: new Map(), townshipCache: new Map(),
     }
-    const idColumn = match.headers[match.columns.idNumber!]
-    const firstRowOf = new Map<number, number>()
+    const seen = new SeenFilter()
     // The reader passes over rows with nothing in them; the gaps in the row numbers are those blank rows.
     let lastRow = this.head[match.headerIndex].rowNumber
 
     const process = (rows: SourceRow[]): RowBatch => {
-      const batch: RowBatch = { total: 0, skipped: 0, accepted: [], acceptedCells: setup.keepCells ? [] : null, rejected: [], warnings: [] }
+      const batch: RowBatch = { total: 0, skipped: 0, accepted: [], acceptedCells: [], rejected: [], warnings: [] }
       for (const row of rows) {
         const gap = row.rowNumber - lastRow - 1
         if (gap > 0) {
@@ -158,30 +161,22 @@ export class RosterStream {
         }
         const outcome = validateRosterRow(row.rowNumber, row.cells, row.numericCells, ctx)
         for (const w of outcome.warnings) batch.warnings.push(w)
-        let problems = outcome.ok ? [] : outcome.problems
         if (outcome.ok) {
-          const key = idKey(outcome.record.idNumber)
-          const first = firstRowOf.get(key)
-          if (first === undefined) firstRowOf.set(key, row.rowNumber)
-          else {
-            problems = [{ row: row.rowNumber, column: idColumn, code: 'duplicate_id', message: `第 ${row.rowNumber} 行「${idColumn}」与本文件第 ${first} 行重复（第 ${first} 行已保留）` }]
-          }
-        }
-        if (outcome.ok && problems.length === 0) {
           const r = outcome.record
           batch.accepted.push([
             row.rowNumber, r.idNumber, r.name, r.gender, r.householdNo, r.relation, r.householdSize, r.povertyCause, r.countyCode,
             r.townshipCode, r.villageCode, r.townshipName, r.villageName, r.certNumber, r.category, r.grade, r.povertyStatus,
             r.exitYear, r.phone, r.extra ? JSON.stringify(r.extra) : null,
           ])
-          batch.acceptedCells?.push(JSON.stringify(row.cells))
+          const maybeSeen = seen.add(idKey(r.idNumber))
+          batch.acceptedCells.push(setup.keepCells || maybeSeen ? JSON.stringify(row.cells) : null)
         } else {
           batch.rejected.push({
             row: row.rowNumber,
             cellsJson: JSON.stringify(row.cells),
-            problems,
-            idNumber: outcome.ok ? outcome.record.idNumber : outcome.idNumber,
-            countyCode: outcome.ok ? null : outcome.countyCode,
+            problems: outcome.problems,
+            idNumber: outcome.idNumber,
+            countyCode: outcome.countyCode,
           })
         }
       }
@@ -195,5 +190,34 @@ export class RosterStream {
     for (let next = await this.iterator.next(); !next.done; next = await this.iterator.next()) {
       yield process(next.value)
     }
+  }
+}
+
+/**
+ * A Bloom filter over ID keys with a fixed 8 MB of bits: "maybe seen" sends a row's cells along in
+ * case the database's unique index then finds it a duplicate. Fixed size, so memory does not grow
+ * with the file; at a million rows fewer than one row in ten thousand is a false "maybe".
+ */
+class SeenFilter {
+  private readonly bits = new Uint32Array(1 << 21)
+
+  /** Records the key; true when it may have been recorded before. */
+  add(key: number): boolean {
+    const lo = key % 4294967296
+    const hi = Math.floor(key / 4294967296)
+    let h1 = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 0
+    const h2 = (Math.imul(hi ^ lo, 0xc2b2ae35) | 1) >>> 0
+    let present = true
+    for (let i = 0; i < 3; i++) {
+      const bit = h1 & 0x3ffffff
+      const word = bit >>> 5
+      const mask = 1 << (bit & 31)
+      if ((this.bits[word] & mask) === 0) {
+        present = false
+        this.bits[word] |= mask
+      }
+      h1 = (h1 + h2) >>> 0
+    }
+    return present
   }
 }

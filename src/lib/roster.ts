@@ -158,7 +158,7 @@ export async function importRoster(db: Db, file: string, options: ImportOptions)
   // Hash the bytes while the reader opens the file and finds the header.
   const [sha256, source] = await Promise.all([sha256File(file), openRowSource(setup, shouldRunInParallel(file, options.parallel))])
   try {
-    return await writeImport(db, source, { ...options, period, fileName, sha256, periodHadRows })
+    return await writeImport(db, source, { ...options, period, fileName, sha256 })
   } finally {
     await source.close()
   }
@@ -167,7 +167,6 @@ export async function importRoster(db: Db, file: string, options: ImportOptions)
 interface WriteContext extends ImportOptions {
   fileName: string
   sha256: string
-  periodHadRows: boolean
 }
 
 async function writeImport(db: Db, source: RowSource, options: WriteContext): Promise<ImportResult> {
@@ -229,7 +228,7 @@ async function writeImport(db: Db, source: RowSource, options: WriteContext): Pr
   // A dry run takes the same path and rolls back, so it reports exactly what a real import would do.
   db.exec('BEGIN IMMEDIATE')
   const cacheSize = db.pragma('cache_size', { simple: true })
-  db.pragma('cache_size = -65536') // the (period, id_number) index of a million rows stays in memory
+  db.pragma('cache_size = -40960') // the (period, id_number) index of a million rows stays in memory
   try {
     const writer = new RosterWriter(db, period)
     const batchId = writer.begin({
@@ -241,25 +240,27 @@ async function writeImport(db: Db, source: RowSource, options: WriteContext): Pr
       : options.force && samePeriod ? [samePeriod.id] : []
     for (const id of toReplace) writer.supersede(id)
     result.replacedBatches = toReplace
-    const checkEarlier = options.periodHadRows && writer.periodHasEntries()
+    const idColumn = header.headers.find((h) => header.mapping[h] === 'idNumber')!
 
     for await (const batch of source.batches()) {
       result.rows.total += batch.total
       result.rows.skipped += batch.skipped
       for (let i = 0; i < batch.accepted.length; i++) {
         const row = batch.accepted[i]
-        const earlier = checkEarlier ? writer.entryInPeriod(row[ACCEPTED_ID] as string) : undefined
-        if (earlier) {
-          const column = header.headers[header.headers.findIndex((h) => header.mapping[h] === 'idNumber')]
-          const rowNumber = row[0] as number
-          batch.rejected.push({
-            row: rowNumber, cellsJson: batch.acceptedCells![i], idNumber: row[ACCEPTED_ID] as string, countyCode: null,
-            problems: [{ row: rowNumber, column, code: 'duplicate_id', message: `第 ${rowNumber} 行「${column}」本期已由第 ${earlier.batch_id} 批第 ${earlier.row_number} 行导入` }],
-          })
+        if (writer.accept(row)) {
+          result.rows.accepted++
           continue
         }
-        writer.accept(row)
-        result.rows.accepted++
+        // The (period, id_number) index refused it: an earlier row of this file or another batch has the ID.
+        const rowNumber = row[0] as number
+        const earlier = writer.entryInPeriod(row[ACCEPTED_ID] as string)!
+        const detail = earlier.batch_id === writer.batch
+          ? `与本文件第 ${earlier.row_number} 行重复（第 ${earlier.row_number} 行已保留）`
+          : `本期已由第 ${earlier.batch_id} 批第 ${earlier.row_number} 行导入`
+        batch.rejected.push({
+          row: rowNumber, cellsJson: batch.acceptedCells[i] ?? JSON.stringify(row), idNumber: row[ACCEPTED_ID] as string, countyCode: null,
+          problems: [{ row: rowNumber, column: idColumn, code: 'duplicate_id', message: `第 ${rowNumber} 行「${idColumn}」${detail}` }],
+        })
       }
       for (const r of batch.rejected) {
         writer.reject(r)
@@ -337,7 +338,7 @@ async function openRowSource(setup: StreamSetup, parallel: boolean): Promise<Row
   }
   // A bounded heap keeps the reader's memory flat: it holds a few batches and the duplicate index.
   const worker = new Worker(new URL('./roster-worker.js', import.meta.url), {
-    resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 32 },
+    resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 32 },
   })
   const queue: Array<{ type: string; header?: HeaderFound; batch?: RowBatch; error?: SerializedError }> = []
   let waiting: (() => void) | null = null
@@ -437,20 +438,27 @@ class RosterWriter {
     this.db.prepare('DELETE FROM roster_entries WHERE period = ? AND batch_id = ?').run(this.period, oldBatch)
   }
 
-  periodHasEntries(): boolean {
-    return Boolean(this.db.prepare('SELECT 1 FROM roster_entries WHERE period = ? LIMIT 1').get(this.period))
-  }
-
   entryInPeriod(id: string): { batch_id: number; row_number: number } | undefined {
     return this.findEntry.get(this.period, id) as { batch_id: number; row_number: number } | undefined
   }
 
-  accept(row: AcceptedRow): void {
+  get batch(): number {
+    return this.batchId
+  }
+
+  /** Inserts one row; false when the period already holds its ID (the unique index says so). */
+  accept(row: AcceptedRow): boolean {
+    try {
+      this.insertEntry!.run(row)
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false
+      throw error
+    }
     const villageCode = row[ACCEPTED_VILLAGE_CODE] as string | null
     if (villageCode && !this.villages.has(villageCode)) {
       this.villages.set(villageCode, { name: row[ACCEPTED_VILLAGE_NAME] as string | null, township: row[ACCEPTED_TOWNSHIP_CODE] as string })
     }
-    this.insertEntry!.run(row)
+    return true
   }
 
   reject(r: RejectedRow): void {
