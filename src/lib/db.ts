@@ -99,11 +99,15 @@ export function asDatabaseError(error: unknown, file: string): DatabaseError {
   return new DatabaseError('DB_ERROR', `数据库 ${file} 出错：${text}`, { cause: error })
 }
 
+/** Memory-mapped reads: a report over a million rows reads pages without a system call each. */
+const MMAP_BYTES = 1024 * 1024 * 1024
+
 function setPragmas(db: Db): void {
   db.pragma('journal_mode = WAL')
   db.pragma('foreign_keys = ON')
   db.pragma('synchronous = NORMAL')
   db.pragma('busy_timeout = 5000')
+  db.pragma(`mmap_size = ${MMAP_BYTES}`)
 }
 
 /**
@@ -146,6 +150,7 @@ export function openDatabase(fileArg: string, options: OpenOptions): OpenResult 
     if (options.mode === 'inspect') {
       db.pragma('foreign_keys = ON')
       db.pragma('busy_timeout = 5000')
+      db.pragma(`mmap_size = ${MMAP_BYTES}`)
     } else {
       setPragmas(db)
     }

@@ -19,19 +19,33 @@ export interface PeriodSummary {
 
 /** Every period with its head count (the union of its active batches). */
 export function listPeriods(db: Db): PeriodSummary[] {
-  const entries = db
-    .prepare('SELECT period, count(*) AS persons, count(DISTINCT household_no) AS households FROM roster_entries GROUP BY period')
-    .all() as Array<{ period: string; persons: number; households: number }>
   const batches = db
-    .prepare("SELECT period, count(*) AS batches, sum(rejected_rows) AS rejected FROM import_batches WHERE kind = 'roster' AND status = 'active' GROUP BY period")
-    .all() as Array<{ period: string; batches: number; rejected: number }>
-  const byPeriod = new Map<string, PeriodSummary>()
-  for (const b of batches) byPeriod.set(b.period, { period: b.period, persons: 0, households: 0, batches: b.batches, rejected: b.rejected ?? 0 })
-  for (const e of entries) {
-    const item = byPeriod.get(e.period) ?? { period: e.period, persons: 0, households: 0, batches: 0, rejected: 0 }
-    byPeriod.set(e.period, { ...item, persons: e.persons, households: e.households })
-  }
-  return [...byPeriod.values()].sort((a, b) => a.period.localeCompare(b.period))
+    .prepare(`SELECT period, count(*) AS batches, sum(accepted_rows) AS persons, sum(rejected_rows) AS rejected
+      FROM import_batches WHERE kind = 'roster' AND status = 'active' GROUP BY period ORDER BY period`)
+    .all() as Array<{ period: string; batches: number; persons: number; rejected: number }>
+  const households = db.prepare(`SELECT count(DISTINCT household_no) AS n FROM roster_entries WHERE ${PERIOD_ROWS}`)
+  return batches.map((b) => ({
+    period: b.period,
+    persons: b.persons ?? 0,
+    households: (households.get(periodParams(db, b.period)) as { n: number }).n,
+    batches: b.batches,
+    rejected: b.rejected ?? 0,
+  }))
+}
+
+/**
+ * The rows of one period, read as a rowid range (each batch appended a contiguous range) with the
+ * period checked on each row; the unary + keeps SQLite from choosing the (period, id_number) index,
+ * whose random look-ups are several times slower for a whole period.
+ */
+const PERIOD_ROWS = 'id BETWEEN @lo AND @hi AND +period = @period'
+
+/** Parameters for PERIOD_ROWS. */
+export function periodParams(db: Db, period: string): { lo: number; hi: number; period: string } {
+  const range = db
+    .prepare("SELECT min(first_entry_id) AS lo, max(last_entry_id) AS hi FROM import_batches WHERE kind = 'roster' AND status = 'active' AND period = ?")
+    .get(period) as { lo: number | null; hi: number | null }
+  return { lo: range.lo ?? 0, hi: range.hi ?? -1, period }
 }
 
 export interface BatchSummary {
@@ -59,7 +73,7 @@ export function listBatches(db: Db, period?: string): BatchSummary[] {
 
 /** The newest period that has a roster. @throws NotFoundError NO_ROSTER */
 export function latestPeriod(db: Db): string {
-  const row = db.prepare('SELECT max(period) AS period FROM roster_entries').get() as { period: string | null }
+  const row = db.prepare("SELECT max(period) AS period FROM import_batches WHERE kind = 'roster' AND status = 'active' AND accepted_rows > 0").get() as { period: string | null }
   if (!row.period) throw new NotFoundError('NO_ROSTER', '还没有导入任何花名册', { hint: '先运行 `cjfp roster import 文件 --period 年-月`' })
   return row.period
 }
@@ -127,18 +141,21 @@ export function diffPeriods(db: Db, fromPeriod: string, toPeriod: string): DiffR
   const person = (r: { id_number: string; name: string; township_name: string | null; village_name: string | null }): DiffPerson => ({
     id: r.id_number, name: r.name, township: r.township_name, village: r.village_name,
   })
-  const params = { from, to }
+  const rangeFrom = periodParams(db, from)
+  const rangeTo = periodParams(db, to)
   type Row = { id_number: string; name: string; township_name: string | null; village_name: string | null }
 
-  const onlyIn = (a: string, b: string) =>
+  // People on one roster and not the other: a pass over one period's rows, probing the other
+  // period in the (period, id_number) index without touching its rows.
+  const onlyIn = (range: ReturnType<typeof periodParams>, other: string) =>
     db
-      .prepare(`SELECT x.id_number, x.name, x.township_name, x.village_name FROM roster_entries x
-        WHERE x.period = @${a} AND NOT EXISTS (SELECT 1 FROM roster_entries y WHERE y.period = @${b} AND y.id_number = x.id_number)
-        ORDER BY x.township_code, x.village_code, x.id_number`)
-      .all(params) as Row[]
-  const appeared = onlyIn('to', 'from')
-  const disappeared = onlyIn('from', 'to')
-
+      .prepare(`SELECT id_number, name, township_name, village_name FROM roster_entries x
+        WHERE x.id BETWEEN @lo AND @hi AND +x.period = @period
+          AND NOT EXISTS (SELECT 1 FROM roster_entries y WHERE y.period = @other AND y.id_number = x.id_number)
+        ORDER BY township_code, village_code, id_number`)
+      .all({ ...range, other }) as Row[]
+  const appeared = onlyIn(rangeTo, from)
+  const disappeared = onlyIn(rangeFrom, to)
   // A rejected county_mismatch row names the county a person now (or then) belongs to.
   const otherCounty = (period: string) => {
     const rows = db
@@ -156,26 +173,33 @@ export function diffPeriods(db: Db, fromPeriod: string, toPeriod: string): DiffR
   const movedIn = appeared.filter((r) => inFrom.has(r.id_number)).map((r) => ({ ...person(r), fromCounty: inFrom.get(r.id_number)!, fromCountyName: countyName(inFrom.get(r.id_number)!) }))
   const added = appeared.filter((r) => !inFrom.has(r.id_number)).map(person)
 
-  // Status transitions among people on both rosters.
-  const transitions = db
-    .prepare(`SELECT b.id_number, b.name, b.township_name, b.village_name, a.poverty_status AS from_status, b.poverty_status AS to_status,
-        sa.kind AS from_kind, sb.kind AS to_kind
-      FROM roster_entries a JOIN roster_entries b ON b.period = @to AND b.id_number = a.id_number
-      JOIN poverty_statuses sa ON sa.name = a.poverty_status JOIN poverty_statuses sb ON sb.name = b.poverty_status
-      WHERE a.period = @from AND a.poverty_status <> b.poverty_status
-      ORDER BY b.township_code, b.village_code, b.id_number`)
-    .all(params) as Array<Row & { from_status: string; to_status: string; from_kind: string; to_kind: string }>
-  const exited = transitions.filter((t) => t.from_kind !== 'exited' && t.to_kind === 'exited')
-  const returned = transitions.filter((t) => t.from_kind === 'exited' && (t.to_kind === 'returned' || t.to_kind === 'poor'))
-  const statusExplained = new Set([...exited, ...returned].map((t) => t.id_number))
-
+  // People on both rosters whose rows differ: one pass over this period, the previous row fetched
+  // through the index (CROSS JOIN keeps that order).
   const differs = COMPARED_FIELDS.map(([column]) => `a.${column} IS NOT b.${column}`).join(' OR ')
   const pairs = db
     .prepare(`SELECT ${COMPARED_FIELDS.map(([c]) => `a.${c} AS a_${c}, b.${c} AS b_${c}`).join(', ')}, b.id_number, b.name, b.township_name, b.village_name
-      FROM roster_entries a JOIN roster_entries b ON b.period = @to AND b.id_number = a.id_number
-      WHERE a.period = @from AND (${differs})
+      FROM roster_entries b CROSS JOIN roster_entries a ON a.period = @from AND a.id_number = b.id_number
+      WHERE b.id BETWEEN @lo AND @hi AND +b.period = @period AND (${differs})
       ORDER BY b.township_code, b.village_code, b.id_number`)
-    .all(params) as Array<Record<string, string | number | null> & Row>
+    .all({ ...rangeTo, from }) as Array<Record<string, string | number | null> & Row>
+
+  // Status transitions among them.
+  const kinds = new Map((db.prepare('SELECT name, kind FROM poverty_statuses').all() as Array<{ name: string; kind: string }>).map((r) => [r.name, r.kind]))
+  type Transition = Row & { from_status: string; to_status: string }
+  const exited: Transition[] = []
+  const returned: Transition[] = []
+  for (const pair of pairs) {
+    const fromStatus = pair.a_poverty_status as string
+    const toStatus = pair.b_poverty_status as string
+    if (fromStatus === toStatus) continue
+    const fromKind = kinds.get(fromStatus)
+    const toKind = kinds.get(toStatus)
+    const transition = { ...pair, from_status: fromStatus, to_status: toStatus }
+    if (fromKind !== 'exited' && toKind === 'exited') exited.push(transition)
+    else if (fromKind === 'exited' && (toKind === 'returned' || toKind === 'poor')) returned.push(transition)
+  }
+  const statusExplained = new Set([...exited, ...returned].map((t) => t.id_number))
+
   const changed: DiffResult['changed'] = []
   for (const pair of pairs) {
     const fields: DiffResult['changed'][number]['fields'] = []
@@ -189,10 +213,10 @@ export function diffPeriods(db: Db, fromPeriod: string, toPeriod: string): DiffR
     }
     if (fields.length > 0) changed.push({ ...person(pair), fields })
   }
-
-  const count = (period: string) => (db.prepare('SELECT count(*) AS n FROM roster_entries WHERE period = ?').get(period) as { n: number }).n
-  const previous = count(from)
-  const current = count(to)
+  // Counted separately from the lists, so that the balance line is a real check.
+  const count = (range: ReturnType<typeof periodParams>) => (db.prepare(`SELECT count(*) AS n FROM roster_entries WHERE ${PERIOD_ROWS}`).get(range) as { n: number }).n
+  const previous = count(rangeFrom)
+  const current = count(rangeTo)
   return {
     from,
     to,
@@ -339,8 +363,8 @@ export interface RosterFilter {
 
 function filterSql(db: Db, filter: RosterFilter): { period: string; where: string; params: Record<string, string | number> } {
   const period = filter.period ? checkPeriod(filter.period) : latestPeriod(db)
-  const clauses = ['period = @period']
-  const params: Record<string, string | number> = { period }
+  const clauses = [PERIOD_ROWS]
+  const params: Record<string, string | number> = periodParams(db, period)
   if (filter.township) {
     clauses.push('(township_code = @township OR township_name = @township)')
     params.township = filter.township.trim()

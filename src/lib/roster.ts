@@ -405,6 +405,8 @@ function deserializeError(error: SerializedError): Error {
 /** Prepared statements for one import; all writes go through here. */
 class RosterWriter {
   private batchId = 0
+  private firstEntry = 0
+  private lastEntry = 0
   private insertEntry: Statement | null = null
   private readonly insertReject
   private readonly insertWarning
@@ -449,7 +451,9 @@ class RosterWriter {
   /** Inserts one row; false when the period already holds its ID (the unique index says so). */
   accept(row: AcceptedRow): boolean {
     try {
-      this.insertEntry!.run(row)
+      const id = Number(this.insertEntry!.run(row).lastInsertRowid)
+      if (this.firstEntry === 0) this.firstEntry = id
+      this.lastEntry = id
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false
       throw error
@@ -479,8 +483,10 @@ class RosterWriter {
       if (v.township && regions.get(v.township)) addVillage.run(code, v.name ?? code, v.township, v.township, now)
     }
     this.db
-      .prepare(`UPDATE import_batches SET total_rows = ?, accepted_rows = ?, rejected_rows = ?, skipped_rows = ?, warning_count = ? WHERE id = ?`)
-      .run(result.rows.total, result.rows.accepted, result.rows.rejected, result.rows.skipped, result.warningCount, this.batchId)
+      .prepare(`UPDATE import_batches SET total_rows = ?, accepted_rows = ?, rejected_rows = ?, skipped_rows = ?, warning_count = ?,
+        first_entry_id = ?, last_entry_id = ? WHERE id = ?`)
+      .run(result.rows.total, result.rows.accepted, result.rows.rejected, result.rows.skipped, result.warningCount,
+        this.firstEntry || null, this.lastEntry || null, this.batchId)
     const remember = this.db.prepare(`INSERT INTO column_mappings (kind, header, field, updated_at, updated_by) VALUES ('roster', ?, ?, ?, ?)
       ON CONFLICT (kind, header) DO UPDATE SET field = excluded.field, updated_at = excluded.updated_at, updated_by = excluded.updated_by`)
     for (const [headerText, field] of Object.entries(result.mapping)) {

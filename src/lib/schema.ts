@@ -68,6 +68,10 @@ CREATE TABLE import_batches (
   warning_count INTEGER NOT NULL DEFAULT 0,
   columns_json TEXT,
   mapping_json TEXT,
+  -- The rowids of the roster_entries a batch appended: one import is one transaction, so they form
+  -- a contiguous range, and a period's rows can be read as ranges rather than index look-ups.
+  first_entry_id INTEGER,
+  last_entry_id INTEGER,
   status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'superseded')),
   imported_at TEXT NOT NULL,
   operator TEXT NOT NULL
