@@ -455,13 +455,27 @@ export interface StatRow {
 export function rosterStats(db: Db, filter: RosterFilter, by: StatDimension): { period: string; by: StatDimension; total: StatRow; groups: StatRow[] } {
   const { period, where, params } = filterSql(db, filter)
   const dimension = STAT_DIMENSIONS[by].column
-  const select = `count(*) AS persons, count(DISTINCT household_no) AS households,
-    sum(CASE WHEN s.kind = 'exited' THEN 1 ELSE 0 END) AS exited,
-    sum(CASE WHEN s.kind IN ('poor', 'returned') THEN 1 ELSE 0 END) AS poor,
-    sum(CASE WHEN grade IN (1, 2) THEN 1 ELSE 0 END) AS severe`
-  const from = `FROM roster_entries JOIN poverty_statuses s ON s.name = roster_entries.poverty_status WHERE ${where}`
-  const groups = db.prepare(`SELECT ${dimension} AS grp, ${select} ${from} GROUP BY grp ORDER BY grp`).all(params) as Array<Omit<StatRow, 'group'> & { grp: string | number | null }>
-  const total = db.prepare(`SELECT ${select} ${from}`).get(params) as Omit<StatRow, 'group'>
+  // Status names of each kind are inlined as bound lists: cheaper per row than joining poverty_statuses.
+  const statuses = db.prepare('SELECT name, kind FROM poverty_statuses').all() as Array<{ name: string; kind: string }>
+  const names = (kinds: string[]) => statuses.filter((r) => kinds.includes(r.kind)).map((r) => r.name)
+  const exitedNames = names(['exited'])
+  const poorNames = names(['poor', 'returned'])
+  const list = (prefix: string, values: string[]) => (values.length ? values.map((_, i) => `@${prefix}${i}`).join(', ') : 'NULL')
+  const bound: Record<string, string | number> = { ...params }
+  exitedNames.forEach((n, i) => (bound[`ex${i}`] = n))
+  poorNames.forEach((n, i) => (bound[`po${i}`] = n))
+  const groups = db
+    .prepare(`SELECT ${dimension} AS grp, count(*) AS persons, count(DISTINCT household_no) AS households,
+        sum(poverty_status IN (${list('ex', exitedNames)})) AS exited,
+        sum(poverty_status IN (${list('po', poorNames)})) AS poor,
+        sum(grade IN (1, 2)) AS severe
+      FROM roster_entries WHERE ${where} GROUP BY grp ORDER BY grp`)
+    .all(bound) as Array<Omit<StatRow, 'group'> & { grp: string | number | null }>
+  const sum = (key: keyof Omit<StatRow, 'group'>) => groups.reduce((acc, g) => acc + (g[key] ?? 0), 0)
+  // A household lives in one township and village, so its count adds up across those groups only.
+  const households = by === 'township' || by === 'village'
+    ? sum('households')
+    : (db.prepare(`SELECT count(DISTINCT household_no) AS n FROM roster_entries WHERE ${where}`).get(params) as { n: number }).n
   const label = (value: string | number | null): string => {
     if (value === null) return '（未填）'
     if (by === 'category') return CATEGORY_NAMES[Number(value) - 1] ?? String(value)
@@ -471,7 +485,7 @@ export function rosterStats(db: Db, filter: RosterFilter, by: StatDimension): { 
   return {
     period,
     by,
-    total: { group: '合计', ...zeroNulls(total) },
+    total: { group: '合计', persons: sum('persons'), households, exited: sum('exited'), poor: sum('poor'), severe: sum('severe') },
     groups: groups.map(({ grp, ...rest }) => ({ group: label(grp), ...zeroNulls(rest) })),
   }
 }
