@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { relative } from 'node:path'
 import { BaseCommand } from '../base-command.js'
 import { type DemoResult, runDemo } from '../lib/demo.js'
+import { summarizeDiff } from '../lib/roster-report.js'
 
 export default class Demo extends BaseCommand<typeof Demo> {
   static summary = '用内置的示例县跑一遍每月的工作流程（不影响你的数据）'
@@ -23,7 +24,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
     })
     const rel = (file: string) => relative(process.cwd(), file) || file
     const [first, second] = result.imports
-    const d = result.diff
+    const d = result.diff.counts
     this.print(
       [
         `演示完成（${result.seconds.toFixed(1)} 秒）：${result.county.name}`,
@@ -32,6 +33,8 @@ export default class Demo extends BaseCommand<typeof Demo> {
         `3. ${second.period} 花名册（GBK 编码 CSV）：导入 ${second.rows.accepted}，退回 ${second.rows.rejected}`,
         `4. 动态比对：上月末 ${d.previous} + 新增 ${d.new} + 迁入 ${d.movedIn} − 迁出 ${d.movedOut} − 减少 ${d.removed} = 本月末 ${d.current}；其中脱贫 ${d.exited}、返贫 ${d.returned}、信息变更 ${d.changed}`,
         `   明细：${rel(result.files.diff)}`,
+        '',
+        summarizeDiff(result.diff, { color: this.color }),
         '',
         `文件在 ${rel(result.dir)}：`,
         `  数据库      ${rel(result.db)}`,

@@ -11,7 +11,7 @@ import { openDatabase } from './db.js'
 import { FileError } from './errors.js'
 import { builtinRegions } from './regions.js'
 import { type ImportResult, importRoster, rejectedRows, rejectsSheet } from './roster.js'
-import { type DiffResult, diffPeriods, diffSheets, presentDiff } from './roster-query.js'
+import { diffPeriods, diffSheets, presentDiff } from './roster-query.js'
 import { sampleRows, type SampleOptions } from './sample.js'
 import { writeTable } from './table-writer.js'
 
@@ -29,7 +29,8 @@ export interface DemoResult {
   county: { code: string; name: string }
   files: { month1: string; month2: string; rejects: string; diff: string }
   imports: Array<Pick<ImportResult, 'batch' | 'period' | 'file' | 'rows'> & { warnings: number }>
-  diff: DiffResult['counts']
+  /** The comparison of the two months, IDs masked. */
+  diff: ReturnType<typeof presentDiff>
   seconds: number
 }
 
@@ -87,15 +88,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }
     }
     step('比对两个月')
-    const diff = diffPeriods(db, MONTH1, MONTH2)
-    await writeTable(files.diff, diffSheets(presentDiff(diff, false)))
+    const diff = presentDiff(diffPeriods(db, MONTH1, MONTH2), false)
+    await writeTable(files.diff, diffSheets(diff))
     return {
       dir,
       db: files.db,
       county: { code: county.code, name: county.name },
       files: { month1: files.month1, month2: files.month2, rejects: files.rejects, diff: files.diff },
       imports,
-      diff: diff.counts,
+      diff,
       seconds: (Date.now() - started) / 1000,
     }
   } finally {

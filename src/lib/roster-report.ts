@@ -65,7 +65,7 @@ export function summarizeImport(result: ImportResult, options: RenderOptions & {
   return lines.join('\n')
 }
 
-const SHOWN_DETAILS = 20
+const SHOWN_PER_KIND = 4
 
 export function summarizeDiff(diff: ReturnType<typeof presentDiff>, options: RenderOptions): string {
   const c = colorizer(options.color)
@@ -92,8 +92,10 @@ export function summarizeDiff(diff: ReturnType<typeof presentDiff>, options: Ren
   lines.push(n.balanced ? `平衡：上月末 + 新增 + 迁入 − 迁出 − 减少 = 本月末（${balance}）` : c.red(`不平衡：${balance}，本月末为 ${n.current}`))
   const d = diff.details
   const rows: Array<{ kind: string; id: string; name: string; township: string; village: string; note: string }> = []
+  let hidden = 0
   const push = (kind: string, list: Array<{ id: string; name: string; township: string | null; village: string | null }>, note: (p: any) => string = () => '') => {
-    for (const p of list) rows.push({ kind, id: p.id, name: p.name, township: p.township ?? '', village: p.village ?? '', note: note(p) })
+    for (const p of list.slice(0, SHOWN_PER_KIND)) rows.push({ kind, id: p.id, name: p.name, township: p.township ?? '', village: p.village ?? '', note: note(p) })
+    hidden += Math.max(0, list.length - SHOWN_PER_KIND)
   }
   push('新增', d.new)
   push('迁入', d.movedIn, (p) => `来自 ${p.fromCountyName ?? p.fromCounty}`)
@@ -104,7 +106,7 @@ export function summarizeDiff(diff: ReturnType<typeof presentDiff>, options: Ren
   push('变更', d.changed, (p) => p.fields.map((f: { label: string; from: unknown; to: unknown }) => `${f.label}：${f.from ?? '空'} → ${f.to ?? '空'}`).join('；'))
   if (rows.length > 0) {
     lines.push(
-      renderTable(rows.slice(0, SHOWN_DETAILS), [
+      renderTable(rows, [
         { key: 'kind', header: '类别' },
         { key: 'id', header: '身份证号' },
         { key: 'name', header: '姓名' },
@@ -113,7 +115,7 @@ export function summarizeDiff(diff: ReturnType<typeof presentDiff>, options: Ren
         { key: 'note', header: '说明' },
       ], options),
     )
-    if (rows.length > SHOWN_DETAILS) lines.push(`……共 ${rows.length} 条明细，用 --out 文件.xlsx 导出全部`)
+    if (hidden > 0) lines.push(`每类只列前 ${SHOWN_PER_KIND} 条，另有 ${hidden} 条未列出；用 --out 文件.xlsx 导出全部明细`)
   }
   return lines.join('\n')
 }
