@@ -49,6 +49,12 @@ export function normalizeIdLike(raw: string): Normalized {
   if (CLEAN_ID_LIKE.test(raw)) return { value: raw, changes: NO_CHANGES }
   const changes: Normalized['changes'] = []
   let value = raw
+  // A leading apostrophe is how people force Excel to keep a number as text; it is not part of the ID.
+  const unquoted = value.replace(/^\s*['‘’`]/, '')
+  if (unquoted !== value) {
+    changes.push('trimmed')
+    value = unquoted
+  }
   const half = toHalfWidth(value)
   if (half !== value) {
     changes.push('fullwidth')
@@ -139,9 +145,16 @@ export function parseCategory(raw: string): { code: number; normalized: boolean 
   if (direct !== undefined) return { code: direct, normalized: raw !== CATEGORY_NAMES[direct - 1] }
   const text = toHalfWidth(raw).replace(/\s+/g, '')
   if (/^[1-7]$/.test(text)) return { code: Number(text), normalized: true }
-  const code = CATEGORY_VARIANTS[text]
-  if (code === undefined) return null
-  return { code, normalized: text !== CATEGORY_NAMES[code - 1] }
+  const code = CATEGORY_VARIANTS[text] ?? CATEGORY_VARIANTS[stripRemark(text)]
+  if (code !== undefined) return { code, normalized: text !== CATEGORY_NAMES[code - 1] }
+  // 肢体残疾（下肢）, 视力一级: a category name followed by detail.
+  const lead = CATEGORY_NAMES.findIndex((name) => text.startsWith(name))
+  return lead >= 0 ? { code: lead + 1, normalized: true } : null
+}
+
+/** Drops a trailing remark in brackets: 已脱贫（2019年） → 已脱贫. */
+export function stripRemark(text: string): string {
+  return text.replace(/[（(【\[].*[）)】\]]$/, '').trim()
 }
 
 const GRADE_WORDS: Record<string, number> = {
@@ -154,7 +167,8 @@ export function parseGrade(raw: string): { grade: number; normalized: boolean } 
   if (raw.length === 1 && raw >= '1' && raw <= '4') return { grade: Number(raw), normalized: false }
   const text = toHalfWidth(raw).replace(/\s+/g, '')
   if (/^[1-4]$/.test(text)) return { grade: Number(text), normalized: false }
-  const match = text.match(/^(?:第)?([1-4]|[一二三四壹贰叁肆两ⅠⅡⅢⅣ]|I{1,3}|IV)级?(?:残疾)?$/)
+  // 二级, 贰级, 2级, Ⅱ级; and 二级（重度）, 肢体二级 where a grade is written inside other words.
+  const match = text.match(/^(?:第)?([1-4]|[一二三四壹贰叁肆两ⅠⅡⅢⅣ]|I{1,3}|IV)级?(?:残疾)?$/) ?? text.match(/([1-4一二三四壹贰叁肆两ⅠⅡⅢⅣ])级/)
   if (!match) return null
   const grade = /^[1-4]$/.test(match[1]) ? Number(match[1]) : GRADE_WORDS[match[1]]
   return grade ? { grade, normalized: true } : null

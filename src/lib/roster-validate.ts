@@ -6,9 +6,9 @@
 import { z } from 'zod'
 import {
   birthDateOf, CATEGORY_NAMES, checkCertificate, checkIdNumber, genderOf, type IdProblem, normalizeIdLike,
-  parseCategory, parseGrade, toHalfWidth,
+  parseCategory, parseGrade, stripRemark, toHalfWidth,
 } from './idcard.js'
-import type { Region, RegionIndex } from './regions.js'
+import { type Region, type RegionIndex, shortNamesOf } from './regions.js'
 import { fieldLabel, type RosterField } from './roster-fields.js'
 
 /** Stable codes of rejected rows; part of the public contract (README). */
@@ -218,7 +218,7 @@ export function validateRosterRow(rowNumber: number, cells: string[], numericCel
     if (!rawStatus) problem('povertyStatus', 'missing_field', '为空')
     else {
       const key = toHalfWidth(rawStatus).replace(/\s+/g, '')
-      const canonical = ctx.statuses.get(key)
+      const canonical = ctx.statuses.get(key) ?? ctx.statuses.get(stripRemark(key))
       if (!canonical) problem('povertyStatus', 'invalid_value', `「${rawStatus}」不是已知的脱贫状态（如 未脱贫、已脱贫、返贫）`)
       else {
         povertyStatus = canonical
@@ -229,7 +229,8 @@ export function validateRosterRow(rowNumber: number, cells: string[], numericCel
   let exitYear: number | null = null
   const rawYear = text('exitYear')
   if (rawYear) {
-    const match = toHalfWidth(rawYear).match(/^(\d{4})(?:年(?:度)?)?(?:[-./]\d{1,2}(?:[-./]\d{1,2})?)?$/)
+    // 2019, 2019年, 2019年度, 2019-12, 2019.12.31, 2019年12月, 2019年12月31日
+    const match = toHalfWidth(rawYear).replace(/\s+/g, '').match(/^(\d{4})(?:年度?)?(?:[-./]?\d{1,2}月?(?:[-./]?\d{1,2}日?)?)?$/)
     const year = match ? Number(match[1]) : NaN
     if (!match || year < 2013 || year > ctx.today.getFullYear()) problem('exitYear', 'invalid_value', `「${rawYear}」不是有效的脱贫年度`)
     else exitYear = year
@@ -364,7 +365,9 @@ function resolvePlace(
     const key = `${county.code}|${townshipText}`
     let township = ctx.townshipCache.get(key)
     if (township === undefined) {
-      const matches = ctx.regions.matchName(townshipText, county.code).filter((r) => r.level === 'township')
+      const bare = townshipText.replace(/(办事处|人民政府|政府)$/, '')
+      let matches = ctx.regions.matchName(townshipText, county.code).filter((r) => r.level === 'township')
+      if (matches.length === 0 && bare !== townshipText) matches = ctx.regions.matchName(bare, county.code).filter((r) => r.level === 'township')
       township = matches.length === 1 ? matches[0] : null
       ctx.townshipCache.set(key, township)
     }
@@ -384,10 +387,23 @@ function lookupCounty(ctx: RowContext, text: string): Region | null {
   if (byCode?.level === 'county') found = byCode
   else {
     const province = ctx.area.code.slice(0, 2)
-    const counties = ctx.regions.matchName(text).filter((r) => r.level === 'county')
-    const inProvince = counties.filter((r) => r.code.startsWith(province))
-    const pick = inProvince.length > 0 ? inProvince : counties
-    found = pick.length === 1 ? pick[0] : pick.find((r) => r.code.startsWith(ctx.area.code)) ?? null
+    const match = (name: string) => {
+      const counties = ctx.regions.matchName(name).filter((r) => r.level === 'county')
+      const inProvince = counties.filter((r) => r.code.startsWith(province))
+      const pick = inProvince.length > 0 ? inProvince : counties
+      return pick.length === 1 ? pick[0] : pick.find((r) => r.code.startsWith(ctx.area.code)) ?? null
+    }
+    found = match(text)
+    // 贵州省毕节市威宁县, 毕节威宁县: a county written with its province and city in front.
+    if (!found) {
+      const province = ctx.regions.get(ctx.area.code.slice(0, 2))
+      let rest = text
+      for (const prefix of province ? [province.name, ...shortNamesOf(province)] : []) if (rest.startsWith(prefix)) rest = rest.slice(prefix.length)
+      for (const city of province ? ctx.regions.children(province.code) : []) {
+        for (const prefix of [city.name, ...shortNamesOf(city)]) if (rest.startsWith(prefix) && rest.length > prefix.length) rest = rest.slice(prefix.length)
+      }
+      if (rest !== text) found = match(rest)
+    }
   }
   ctx.countyCache.set(text, found)
   return found

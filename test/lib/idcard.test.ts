@@ -79,4 +79,16 @@ describe('残疾人证号, 类别 and 等级', () => {
     expect(parseGrade('5级')).toBeNull()
     expect(parseGrade('重度')).toBeNull()
   })
+
+  it('reads categories and grades written with detail after them', () => {
+    expect(parseCategory('肢体残疾（下肢）')).toEqual({ code: 4, normalized: true })
+    expect(parseCategory('视力一级')).toEqual({ code: 1, normalized: true })
+    expect(parseGrade('二级（重度）')?.grade).toBe(2)
+    expect(parseGrade('肢体叁级')?.grade).toBe(3)
+  })
+
+  it('drops the apostrophe people type to keep an ID as text', () => {
+    expect(normalizeIdLike(`'${VALID}`)).toEqual({ value: VALID, changes: ['trimmed'] })
+  })
 })
+

@@ -84,6 +84,20 @@ describe('validateRosterRow', () => {
     expect(out.ok).toBe(false)
   })
 
+  it('accepts a county written with its province and city, a township with 办事处, a status with a remark and 2019年12月', () => {
+    const out = validateRosterRow(13, row({ countyName: '贵州省毕节市威宁县', townshipName: '海边街道办事处', povertyStatus: '已脱贫（2019年）', exitYear: '2019年12月' }), undefined, ctx())
+    expect(out.ok).toBe(true)
+    if (!out.ok) return
+    expect(out.record).toMatchObject({ countyCode: '520526', townshipCode: '520526001', povertyStatus: '已脱贫', exitYear: 2019 })
+  })
+
+  it('still rejects a county written with another county inside a full address', () => {
+    const out = validateRosterRow(14, row({ countyName: '贵州省毕节市赫章县', townshipName: '' }), undefined, ctx())
+    expect(out.ok).toBe(false)
+    if (out.ok) return
+    expect(out.problems[0].code).toBe('county_mismatch')
+  })
+
   it('recognises closing 合计 rows', () => {
     expect(isTotalRow(['合计', '', '2000'])).toBe(true)
     expect(isTotalRow(['', '总 计', ''])).toBe(true)
