@@ -111,7 +111,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Asks on a TTY; elsewhere fails with the flag the person must give instead. */
   protected async ask(flag: string, message: string, validate?: (value: string) => true | string): Promise<string> {
     if (!this.interactive) {
-      throw new UsageError('FLAG_REQUIRED', `非交互模式下必须提供 --${flag}`, { hint: `用 ${this.config.bin} ${this.id} --help 查看用法` })
+      throw new UsageError('FLAG_REQUIRED', `非交互模式下必须提供 --${flag}`, { hint: `用 ${this.config.bin} ${this.id?.replace(/:/g, ' ')} --help 查看用法` })
     }
     return input({ message, validate: validate ?? ((v) => (v.trim() ? true : '不能为空')) })
   }

@@ -217,11 +217,15 @@ CREATE TABLE benefit_records (
 CREATE INDEX benefit_records_person ON benefit_records(id_number);
 
 -- 责任单位: departments and local governments.
+-- source: 'plan' = named in the plan (annex, addressee line), 'auto' = a local government added when
+-- a task went to its region, 'manual' = added with unit add.
 CREATE TABLE units (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
+  full_name TEXT,
   kind TEXT NOT NULL CHECK (kind IN ('department', 'government', 'other')),
   region_code TEXT REFERENCES regions(code),
+  source TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('plan', 'auto', 'manual')),
   created_at TEXT NOT NULL,
   created_by TEXT NOT NULL
 );
@@ -233,8 +237,8 @@ CREATE TABLE actions (
   seq INTEGER NOT NULL,
   title TEXT NOT NULL,
   content TEXT NOT NULL,
-  lead_units TEXT,
-  builtin INTEGER NOT NULL DEFAULT 1
+  lead_units TEXT, -- JSON array of unit names, as the annex lists them
+  builtin INTEGER NOT NULL DEFAULT 1 -- 0: added or changed by the office's own catalogue file
 ) WITHOUT ROWID;
 
 -- 指标: computed from the data where the data allows, entered by hand where it does not.
@@ -247,7 +251,8 @@ CREATE TABLE indicators (
   deadline TEXT,
   action_code TEXT REFERENCES actions(code),
   computed INTEGER NOT NULL DEFAULT 0,
-  description TEXT
+  description TEXT,
+  builtin INTEGER NOT NULL DEFAULT 1
 ) WITHOUT ROWID;
 
 -- 任务: cascaded level by level through parent_id (层层分解任务).
@@ -261,13 +266,18 @@ CREATE TABLE tasks (
   title TEXT NOT NULL,
   target_value REAL,
   target_unit TEXT,
+  comparison TEXT NOT NULL DEFAULT '>=' CHECK (comparison IN ('>=', '<=', '=')),
   deadline TEXT,
+  -- How a child's target came from its parent's: split by roster share, evenly, from a file, or copied (rates).
+  split_method TEXT CHECK (split_method IN ('proportional', 'even', 'file', 'copy')),
+  split_basis TEXT,
   status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'cancelled')),
   created_at TEXT NOT NULL,
   created_by TEXT NOT NULL
 );
 CREATE INDEX tasks_parent ON tasks(parent_id);
 CREATE INDEX tasks_region ON tasks(region_code);
+CREATE INDEX tasks_action ON tasks(action_code);
 
 CREATE TABLE task_progress (
   id INTEGER PRIMARY KEY,
