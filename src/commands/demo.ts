@@ -36,6 +36,8 @@ export default class Demo extends BaseCommand<typeof Demo> {
         '',
         summarizeDiff(result.diff, { color: this.color }),
         '',
+        `5. 任务下达与分解：${result.tasks.map((t) => `${t.title}（${t.target}，分解到 ${t.children} 个乡镇${t.childrenTotal !== null ? `，合计 ${t.childrenTotal}` : ''}）`).join('；')}`,
+        '',
         `文件在 ${rel(result.dir)}：`,
         `  数据库      ${rel(result.db)}`,
         `  花名册      ${rel(result.files.month1)}`,
@@ -45,6 +47,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
         `  ${this.config.bin} roster diff --from ${first.period} --to ${second.period} --db ${rel(result.db)}`,
         `  ${this.config.bin} roster stats --by township --db ${rel(result.db)}`,
         `  ${this.config.bin} roster rejects --batch ${first.batch} --db ${rel(result.db)}`,
+        `  ${this.config.bin} task list --db ${rel(result.db)}`,
       ].join('\n'),
     )
     return result

@@ -7,13 +7,15 @@ import iconv from 'iconv-lite'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { initArea } from './area.js'
-import { openDatabase } from './db.js'
+import { ensureCatalog } from './catalog.js'
+import { type Db, openDatabase } from './db.js'
 import { FileError } from './errors.js'
 import { builtinRegions } from './regions.js'
 import { type ImportResult, importRoster, rejectedRows, rejectsSheet } from './roster.js'
-import { diffPeriods, diffSheets, presentDiff } from './roster-query.js'
+import { diffPeriods, diffSheets, listPeriods, presentDiff } from './roster-query.js'
 import { sampleRows, type SampleOptions } from './sample.js'
 import { writeTable } from './table-writer.js'
+import { type AssignInput, assignTask, cascadeTask, formatTarget } from './tasks.js'
 
 export interface DemoOptions {
   dir: string
@@ -31,6 +33,8 @@ export interface DemoResult {
   imports: Array<Pick<ImportResult, 'batch' | 'period' | 'file' | 'rows'> & { warnings: number }>
   /** The comparison of the two months, IDs masked. */
   diff: ReturnType<typeof presentDiff>
+  /** The plan's tasks assigned to the county and cascaded to its townships. */
+  tasks: Array<{ id: number; title: string; target: string; children: number; childrenTotal: number | null }>
   seconds: number
 }
 
@@ -90,6 +94,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     step('比对两个月')
     const diff = presentDiff(diffPeriods(db, MONTH1, MONTH2), false)
     await writeTable(files.diff, diffSheets(diff))
+
+    step('把行动计划的任务下达到县，再按各乡镇的登记人数分解到乡镇')
+    const tasks = await assignDemoTasks(db, county.code, options.operator)
     return {
       dir,
       db: files.db,
@@ -97,11 +104,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       files: { month1: files.month1, month2: files.month2, rejects: files.rejects, diff: files.diff },
       imports,
       diff,
+      tasks,
       seconds: (Date.now() - started) / 1000,
     }
   } finally {
     db.close()
   }
+}
+
+/** Three of the plan's tasks for the county, each cascaded to the townships. */
+async function assignDemoTasks(db: Db, county: string, operator: string): Promise<DemoResult['tasks']> {
+  ensureCatalog(db, operator)
+  const households = listPeriods(db).at(-1)?.households ?? 0
+  const inputs: AssignInput[] = [
+    { action: 'KA02', region: county, indicator: 'pairing_coverage', deadline: '2026-12-31', title: '建档立卡残疾人贫困户结对帮扶全覆盖' },
+    { action: 'KA03', region: county, indicator: 'device_fitting_rate', deadline: '2026-12-31' },
+    { action: 'SG08', region: county, target: households, targetUnit: '户', deadline: '2026-12-31', title: '贫困残疾人家庭劳动力至少掌握一门致富技能（户）' },
+  ]
+  const out: DemoResult['tasks'] = []
+  for (const input of inputs) {
+    const { task } = assignTask(db, input, operator)
+    const cascade = await cascadeTask(db, task.id, { to: 'townships', split: 'proportional' }, operator)
+    out.push({ id: task.id, title: task.title, target: formatTarget(task.target, task.targetUnit, task.comparison), children: cascade.children.length, childrenTotal: cascade.childrenTotal })
+  }
+  return out
 }
 
 /** An .xlsx the way counties send it: a merged title row, a note row, the header, the data, a 合计 row. */
