@@ -289,17 +289,22 @@ CREATE TABLE task_progress (
 );
 CREATE INDEX task_progress_task ON task_progress(task_id);
 
--- 结对帮扶.
+-- 结对帮扶. A helper is one person, told apart by (name, unit, phone); blank unit and phone are ''
+-- rather than NULL because UNIQUE treats every NULL as different, which would let one helper repeat.
 CREATE TABLE helpers (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
-  unit TEXT,
-  phone TEXT,
+  unit TEXT NOT NULL DEFAULT '',
+  phone TEXT NOT NULL DEFAULT '',
   party_member INTEGER CHECK (party_member IN (0, 1)),
   created_at TEXT NOT NULL,
+  updated_at TEXT,
   UNIQUE (name, unit, phone)
 );
 
+-- One helper paired with one household. household_no is roster_entries.household_no, or the member's
+-- 身份证号 where the roster gives the household no number (the roster's own household key).
+-- Active while end_date is NULL or later than today.
 CREATE TABLE pairings (
   id INTEGER PRIMARY KEY,
   helper_id INTEGER NOT NULL REFERENCES helpers(id),
@@ -310,8 +315,11 @@ CREATE TABLE pairings (
   start_date TEXT,
   end_date TEXT,
   batch_id INTEGER REFERENCES import_batches(id),
+  row_number INTEGER,
   created_at TEXT NOT NULL,
-  created_by TEXT NOT NULL
+  created_by TEXT NOT NULL,
+  updated_at TEXT,
+  updated_by TEXT
 );
 CREATE INDEX pairings_household ON pairings(household_no);
 CREATE INDEX pairings_helper ON pairings(helper_id);
@@ -328,11 +336,15 @@ CREATE TABLE letters (
   file_path TEXT NOT NULL,
   sha256 TEXT NOT NULL,
   tasks_json TEXT,
+  pages INTEGER,
+  -- The date printed on the letter (YYYY-MM-DD); created_at is when the file was written.
   issued_at TEXT NOT NULL,
   signed_at TEXT,
+  created_at TEXT NOT NULL,
   created_by TEXT NOT NULL
 );
 CREATE INDEX letters_region ON letters(region_code);
+CREATE INDEX letters_kind ON letters(kind, issued_at);
 
 -- 考核 results: one row per region per scheme and period.
 CREATE TABLE assessments (
