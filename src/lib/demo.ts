@@ -12,8 +12,9 @@ import { type Db, openDatabase } from './db.js'
 import { FileError } from './errors.js'
 import { builtinRegions } from './regions.js'
 import { type ImportResult, importRoster, rejectedRows, rejectsSheet } from './roster.js'
+import { checkPairing, importPairings, type PairingCheck } from './pairing.js'
 import { diffPeriods, diffSheets, listPeriods, presentDiff } from './roster-query.js'
-import { sampleRows, type SampleOptions } from './sample.js'
+import { sampleRows, type SampleOptions, type SampleRows } from './sample.js'
 import { writeTable } from './table-writer.js'
 import { type AssignInput, assignTask, cascadeTask, formatTarget } from './tasks.js'
 
@@ -29,10 +30,12 @@ export interface DemoResult {
   dir: string
   db: string
   county: { code: string; name: string }
-  files: { month1: string; month2: string; rejects: string; diff: string }
+  files: { month1: string; month2: string; rejects: string; diff: string; pairing: string }
   imports: Array<Pick<ImportResult, 'batch' | 'period' | 'file' | 'rows'> & { warnings: number }>
   /** The comparison of the two months, IDs masked. */
   diff: ReturnType<typeof presentDiff>
+  /** The helpers list imported and the 每户都有帮扶人、帮扶措施、帮扶资金 check on it. */
+  pairing: { imported: number; rejected: number; check: PairingCheck['total'] }
   /** The plan's tasks assigned to the county and cascaded to its townships. */
   tasks: Array<{ id: number; title: string; target: string; children: number; childrenTotal: number | null }>
   seconds: number
@@ -49,6 +52,7 @@ function demoFiles(dir: string) {
     month1: join(dir, `${MONTH1} 威宁县建档立卡贫困残疾人花名册.xlsx`),
     month2: join(dir, `${MONTH2} 花名册（Excel另存的GBK）.csv`),
     rejects: join(dir, `${MONTH1} 退回行.xlsx`),
+    pairing: join(dir, '结对帮扶名单.xlsx'),
     diff: join(dir, `动态比对 ${MONTH1} 至 ${MONTH2}.xlsx`),
   }
 }
@@ -64,7 +68,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const files = demoFiles(dir)
   try {
     mkdirSync(dir, { recursive: true })
-    for (const file of [files.db, `${files.db}-wal`, `${files.db}-shm`, files.month1, files.month2, files.rejects, files.diff]) rmSync(file, { force: true })
+    for (const file of [files.db, `${files.db}-wal`, `${files.db}-shm`, files.month1, files.month2, files.rejects, files.diff, files.pairing]) {
+      rmSync(file, { force: true })
+    }
     rmSync(join(dir, 'cjfp-backups'), { recursive: true, force: true })
   } catch (error) {
     throw new FileError('DEMO_DIR', `无法写入演示文件夹 ${dir}：${(error as Error).message}`, { cause: error })
@@ -95,21 +101,66 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const diff = presentDiff(diffPeriods(db, MONTH1, MONTH2), false)
     await writeTable(files.diff, diffSheets(diff))
 
+    step('导入结对帮扶名单，检查每户是否都有帮扶人、帮扶措施、帮扶资金')
+    await writePairingWorkbook(files.pairing, month2.persons, options.seed)
+    const pairs = await importPairings(db, files.pairing, { operator: options.operator })
+    const pairing = { imported: pairs.rows.accepted, rejected: pairs.rows.rejected, check: checkPairing(db).total }
+
     step('把行动计划的任务下达到县，再按各乡镇的登记人数分解到乡镇')
     const tasks = await assignDemoTasks(db, county.code, options.operator)
     return {
       dir,
       db: files.db,
       county: { code: county.code, name: county.name },
-      files: { month1: files.month1, month2: files.month2, rejects: files.rejects, diff: files.diff },
+      files: { month1: files.month1, month2: files.month2, rejects: files.rejects, diff: files.diff, pairing: files.pairing },
       imports,
       diff,
+      pairing,
       tasks,
       seconds: (Date.now() - started) / 1000,
     }
   } finally {
     db.close()
   }
+}
+
+const HELPER_SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '龙', '吴', '罗', '安', '禄', '赵']
+const HELPER_GIVEN = ['建国', '志强', '红梅', '晓东', '德明', '玉兰', '光荣', '永福', '春燕', '文华', '世英', '正权']
+const HELPER_UNITS = ['县残联', '县扶贫办', '县民政局', '县教育局', '县卫生健康局', '乡镇人民政府', '县人社局', '县农业农村局']
+const MEASURES = ['产业帮扶：发展养殖', '就业帮扶：推荐公益岗位', '康复帮扶：辅助器具适配', '教育帮扶：落实资助', '危房改造跟进', '技能培训：实用技术']
+
+/**
+ * The helpers list a county collects from its departments: one helper per household, with a few
+ * households left without a helper, measures or funds so that the check has something to show.
+ */
+async function writePairingWorkbook(file: string, persons: SampleRows['persons'], seed: number): Promise<void> {
+  let state = seed >>> 0
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0
+    return state / 4294967296
+  }
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]
+  const seen = new Set<string>()
+  const workbook = new ExcelJS.Workbook()
+  workbook.created = new Date('2026-11-05T09:00:00+08:00')
+  workbook.modified = workbook.created
+  const sheet = workbook.addWorksheet('结对帮扶')
+  const headers = ['序号', '帮扶人姓名', '工作单位', '联系电话', '是否党员', '户编号', '帮扶措施', '帮扶资金（元）', '结对时间']
+  sheet.addRow(['威宁县建档立卡残疾人贫困户结对帮扶花名册'])
+  sheet.mergeCells(1, 1, 1, headers.length)
+  sheet.addRow(headers).font = { bold: true }
+  for (const person of persons) {
+    if (!person.householdNo || seen.has(person.householdNo)) continue
+    seen.add(person.householdNo)
+    const roll = next()
+    if (roll < 0.03) continue // no helper yet
+    const phone = `13${Math.floor(100000000 + next() * 899999999)}`
+    sheet.addRow([
+      seen.size, pick(HELPER_SURNAMES) + pick(HELPER_GIVEN), pick(HELPER_UNITS), phone, next() < 0.7 ? '是' : '否', person.householdNo,
+      roll < 0.05 ? '' : pick(MEASURES), roll >= 0.05 && roll < 0.07 ? '' : 500 * (1 + Math.floor(next() * 10)), '2026-03-01',
+    ])
+  }
+  await workbook.xlsx.writeFile(file)
 }
 
 /** Three of the plan's tasks for the county, each cascaded to the townships. */

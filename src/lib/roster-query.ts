@@ -38,7 +38,7 @@ export function listPeriods(db: Db): PeriodSummary[] {
  * period checked on each row; the unary + keeps SQLite from choosing the (period, id_number) index,
  * whose random look-ups are several times slower for a whole period.
  */
-const PERIOD_ROWS = 'id BETWEEN @lo AND @hi AND +period = @period'
+export const PERIOD_ROWS = 'id BETWEEN @lo AND @hi AND +period = @period'
 
 /** Parameters for PERIOD_ROWS. */
 export function periodParams(db: Db, period: string): { lo: number; hi: number; period: string } {

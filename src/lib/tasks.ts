@@ -15,8 +15,9 @@ import { findAction, findIndicator, type IndicatorItem } from './catalog.js'
 import type { Db } from './db.js'
 import { ConflictError, NotFoundError, UsageError, ValidationError } from './errors.js'
 import { toHalfWidth } from './idcard.js'
+import { pairingCoverage } from './pairing.js'
 import { LEVEL_NAMES, normalizeRegionCode, type RegionLevel, shortNamesOf } from './regions.js'
-import { latestPeriod, periodParams } from './roster-query.js'
+import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
 import { openTable } from './table-reader.js'
 import { ensureGovernmentUnit, findUnit, resolveDbRegion } from './units.js'
 
@@ -218,19 +219,14 @@ const TASK_SQL = `SELECT t.id, t.parent_id, t.title, t.action_code, a.title AS a
 /** Indicators the tool knows how to compute from its own data. */
 const COMPUTABLE: Record<string, string> = {
   exit_rate: '由花名册计算',
+  pairing_coverage: '由花名册和结对帮扶名单计算',
 }
 const NOT_YET_COMPUTABLE: Record<string, string> = {
-  pairing_coverage: '结对帮扶覆盖率待导入结对帮扶名单后自动计算；目前以手工填报为准',
   device_fitting_rate: '辅助器具适配率待导入辅助器具适配名单后自动计算；目前以手工填报为准',
 }
 
 interface PlaceCount { county: string | null; township: string | null; village: string | null; persons: number; exited: number }
 
-/**
- * The rows of one period, read as rowid ranges: the same clause as PERIOD_ROWS in roster-query.ts
- * (the unary + keeps SQLite off the (period, id_number) index for a whole-period scan).
- */
-const PERIOD_ROWS = 'id BETWEEN @lo AND @hi AND +period = @period'
 
 /** Head counts and 已脱贫 counts of one period, grouped by village, within a region code prefix. */
 function rosterPlaceCounts(db: Db, period: string, prefix: string): PlaceCount[] {
@@ -316,7 +312,14 @@ function presentTasks(db: Db, rows: TaskRow[], asOfInput: string | undefined): T
     const places = period ? rosterPlaceCounts(db, period, area.code) : []
     for (const row of needsRoster) {
       if (!period) {
-        computed.set(row.id, { value: null, note: asOfInput ? `${asOf.slice(0, 7)} 及以前没有花名册，无法计算脱贫率` : '还没有导入花名册，无法计算脱贫率' })
+        computed.set(row.id, { value: null, note: asOfInput ? `${asOf.slice(0, 7)} 及以前没有花名册，无法计算` : '还没有导入花名册，无法计算' })
+        continue
+      }
+      if (row.indicator_code === 'pairing_coverage') {
+        const c = pairingCoverage(db, period, row.region_code)
+        computed.set(row.id, c.households
+          ? { value: c.rate, note: `${period} 期花名册：${row.region_name} ${c.households} 户，帮扶人、帮扶措施、帮扶资金齐全 ${c.complete} 户` }
+          : { value: null, note: `${period} 期花名册中${row.region_name}没有登记的户` })
         continue
       }
       let persons = 0

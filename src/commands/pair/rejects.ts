@@ -1,0 +1,37 @@
+import { Flags } from '@oclif/core'
+import { BaseCommand } from '../../base-command.js'
+import { pairingRejectsSheet, rejectedPairingRows } from '../../lib/pairing.js'
+import { writeTable } from '../../lib/table-writer.js'
+
+export default class PairRejects extends BaseCommand<typeof PairRejects> {
+  static summary = '列出或导出某批结对帮扶名单中被退回的行'
+  static description = `导出的文件保留原表的全部列，并在最后加「错误原因」「原行号」两列；在 Excel 中改正后用 pair import 重新导入即可。
+身份证号和电话默认打码；要改正后重新导入，请加 --reveal 导出完整号码（注意妥善保管文件）。`
+  static examples = [
+    '<%= config.bin %> <%= command.id %> --batch 5',
+    '<%= config.bin %> <%= command.id %> --batch 5 --out 结对退回行.xlsx --reveal',
+  ]
+  static flags = {
+    batch: Flags.integer({ char: 'b', required: true, summary: '导入批次号（见 pair import 的结果）' }),
+    out: Flags.string({ char: 'o', summary: '导出到 .xlsx 或 .csv 文件' }),
+    reveal: Flags.boolean({ summary: '导出和显示完整的身份证号和电话（默认打码）' }),
+  }
+
+  async run() {
+    const data = rejectedPairingRows(this.db, this.flags.batch)
+    const sheet = pairingRejectsSheet(data, this.flags.reveal)
+    if (this.flags.out) {
+      const written = await writeTable(this.flags.out, sheet)
+      this.info(`已导出 ${written.rows} 行到 ${written.file}${this.flags.reveal ? '' : '（身份证号和电话已打码；改正后重新导入需加 --reveal 导出）'}`)
+    }
+    this.printTable(data.rows.map((r) => ({ row: r.row, reasons: r.reasons })), [
+      { key: 'row', header: '行号', align: 'right' },
+      { key: 'reasons', header: '错误原因' },
+    ])
+    this.info(`第 ${data.batch} 批（${data.file}）共退回 ${data.rows.length} 行`)
+    return {
+      batch: data.batch, file: data.file, out: this.flags.out ?? null, headers: sheet.headers,
+      rows: data.rows.map((r, i) => ({ row: r.row, reasons: r.reasons, cells: sheet.rows[i].slice(0, -2) })),
+    }
+  }
+}
