@@ -39,6 +39,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
         `5. 结对帮扶名单（${rel(result.files.pairing)}）：导入 ${result.pairing.imported} 户，退回 ${result.pairing.rejected}；` +
           `${result.pairing.check.households} 户中帮扶人、帮扶措施、帮扶资金齐全 ${result.pairing.check.complete} 户（${result.pairing.check.rate}%），缺口 ${result.pairing.check.gaps} 户`,
         `6. 任务下达与分解：${result.tasks.map((t) => `${t.title}（${t.target}，分解到 ${t.children} 个乡镇${t.childrenTotal !== null ? `，合计 ${t.childrenTotal}` : ''}）`).join('；')}`,
+        `7. 责任状：${result.letters.responsibility} 份（每个乡镇一个 PDF，在 ${rel(result.files.letters)}）；${result.letters.township}的帮扶责任书 ${result.letters.pairing} 份（合订在 ${rel(result.files.agreements)}）；共 ${result.letters.pages} 页`,
         '',
         `文件在 ${rel(result.dir)}：`,
         `  数据库      ${rel(result.db)}`,
@@ -51,6 +52,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
         `  ${this.config.bin} roster rejects --batch ${first.batch} --db ${rel(result.db)}`,
         `  ${this.config.bin} task list --db ${rel(result.db)}`,
         `  ${this.config.bin} pair check --db ${rel(result.db)}`,
+        `  ${this.config.bin} letter status --db ${rel(result.db)}`,
       ].join('\n'),
     )
     return result

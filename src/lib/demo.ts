@@ -12,6 +12,8 @@ import { type Db, openDatabase } from './db.js'
 import { FileError } from './errors.js'
 import { builtinRegions } from './regions.js'
 import { type ImportResult, importRoster, rejectedRows, rejectsSheet } from './roster.js'
+import { resolveLetterTemplate } from './letter-template.js'
+import { buildPairingLetters, buildResponsibilityLetters, renderLetters } from './letters.js'
 import { checkPairing, importPairings, type PairingCheck } from './pairing.js'
 import { diffPeriods, diffSheets, listPeriods, presentDiff } from './roster-query.js'
 import { sampleRows, type SampleOptions, type SampleRows } from './sample.js'
@@ -30,7 +32,7 @@ export interface DemoResult {
   dir: string
   db: string
   county: { code: string; name: string }
-  files: { month1: string; month2: string; rejects: string; diff: string; pairing: string }
+  files: { month1: string; month2: string; rejects: string; diff: string; pairing: string; letters: string; agreements: string }
   imports: Array<Pick<ImportResult, 'batch' | 'period' | 'file' | 'rows'> & { warnings: number }>
   /** The comparison of the two months, IDs masked. */
   diff: ReturnType<typeof presentDiff>
@@ -38,6 +40,8 @@ export interface DemoResult {
   pairing: { imported: number; rejected: number; check: PairingCheck['total'] }
   /** The plan's tasks assigned to the county and cascaded to its townships. */
   tasks: Array<{ id: number; title: string; target: string; children: number; childrenTotal: number | null }>
+  /** 责任状 to every township and 帮扶责任书 for one township's pairings. */
+  letters: { responsibility: number; pairing: number; township: string; pages: number }
   seconds: number
 }
 
@@ -53,6 +57,8 @@ function demoFiles(dir: string) {
     month2: join(dir, `${MONTH2} 花名册（Excel另存的GBK）.csv`),
     rejects: join(dir, `${MONTH1} 退回行.xlsx`),
     pairing: join(dir, '结对帮扶名单.xlsx'),
+    letters: join(dir, '责任状'),
+    agreements: join(dir, '帮扶责任书'),
     diff: join(dir, `动态比对 ${MONTH1} 至 ${MONTH2}.xlsx`),
   }
 }
@@ -71,7 +77,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     for (const file of [files.db, `${files.db}-wal`, `${files.db}-shm`, files.month1, files.month2, files.rejects, files.diff, files.pairing]) {
       rmSync(file, { force: true })
     }
-    rmSync(join(dir, 'cjfp-backups'), { recursive: true, force: true })
+    for (const folder of [join(dir, 'cjfp-backups'), files.letters, files.agreements]) rmSync(folder, { recursive: true, force: true })
   } catch (error) {
     throw new FileError('DEMO_DIR', `无法写入演示文件夹 ${dir}：${(error as Error).message}`, { cause: error })
   }
@@ -108,15 +114,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     step('把行动计划的任务下达到县，再按各乡镇的登记人数分解到乡镇')
     const tasks = await assignDemoTasks(db, county.code, options.operator)
+
+    step('打印各乡镇的责任状和一个乡镇的帮扶责任书')
+    const letterDate = '2026-11-20'
+    const responsibility = buildResponsibilityLetters(db, { from: county.code, to: 'townships', date: letterDate })
+    const printed = await renderLetters(db, responsibility.letters, resolveLetterTemplate('responsibility'), { outDir: files.letters, operator: options.operator })
+    const township = builtinRegions().children(county.code)[0]
+    const agreements = buildPairingLetters(db, { township: township.name, date: letterDate })
+    const agreed = await renderLetters(db, agreements.letters, resolveLetterTemplate('pairing'), { outDir: files.agreements, combined: true, operator: options.operator })
+    const letters = {
+      responsibility: printed.letters.length,
+      pairing: agreed.letters.length,
+      township: township.name,
+      pages: [...printed.letters, ...agreed.letters].reduce((sum, l) => sum + l.pages, 0),
+    }
     return {
       dir,
       db: files.db,
       county: { code: county.code, name: county.name },
-      files: { month1: files.month1, month2: files.month2, rejects: files.rejects, diff: files.diff, pairing: files.pairing },
+      files: { month1: files.month1, month2: files.month2, rejects: files.rejects, diff: files.diff, pairing: files.pairing, letters: files.letters, agreements: files.agreements },
       imports,
       diff,
       pairing,
       tasks,
+      letters,
       seconds: (Date.now() - started) / 1000,
     }
   } finally {

@@ -331,7 +331,13 @@ class LetterDocument implements PdfLetterDocument {
     const sealRows = 3
     const dateRows = Math.max(...columns.map((c) => c.date.length))
     const height = (1 + textRows + sealRows + dateRows) * this.linePitch
-    this.ensureSpace(height)
+    if (this.y + height > this.box.bottom + 0.01) {
+      // Official-document practice: a page that carries only the signatures says so at its top.
+      this.newPage()
+      const note = breakLines(this.shape('（此页无正文）', style), this.box.width, 0)[0]
+      this.drawLine(note, { x: this.box.left + 2 * this.cell, top: this.y, pitch: this.linePitch, size, justifyTo: undefined, bold: false })
+      this.y += this.linePitch
+    }
     const top = this.y + this.linePitch
     columns.forEach((c, i) => {
       const x = this.box.left + i * (colWidth + gutter)
