@@ -2,22 +2,15 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir } from '../support/cli.js'
-import { cliFor, createRosterDb, readDb } from '../support/roster.js'
+import { describe, expect, it } from 'vitest'
+import { cliFor, readDb, useRosterDb } from '../support/roster.js'
 
 const NOTO_TTC = '/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc'
 
 let dir: string
-let cleanup: () => void
 let db: string
 let cli: ReturnType<typeof cliFor>
-beforeEach(() => {
-  ;({ dir, cleanup } = tempDir())
-  db = createRosterDb(dir)
-  cli = cliFor(db)
-})
-afterEach(() => cleanup())
+useRosterDb((t) => ({ dir, db, cli } = t))
 
 const compact = (s: string): string => s.replace(/\s+/g, '')
 const pdftotext = (file: string): string => compact(spawnSync('pdftotext', [file, '-'], { encoding: 'utf8' }).stdout)

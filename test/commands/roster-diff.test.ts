@@ -2,11 +2,10 @@
 // written as real files, imported by the real CLI, and checked against the generator's own account
 // of what changed (describeChanges).
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { describeChanges, type SampleOptions, sampleRows, type SampleRows } from '../../src/lib/sample.js'
-import { tempDir } from '../support/cli.js'
 import { writeCsv, writeXlsx } from '../support/files.js'
-import { cliFor, createRosterDb, HEADERS, NOT_FORMULA, personRow, readRows, weiningId } from '../support/roster.js'
+import { cliFor, HEADERS, NOT_FORMULA, personRow, readRows, useRosterDb, weiningId } from '../support/roster.js'
 
 const MASKED_ID = /^\d{6}\*{8}\d{3}[\dX]$/
 // Seed 2 gives every kind of change in a month of 300 people: 3 new, 3 removed, 3 moved out,
@@ -14,15 +13,9 @@ const MASKED_ID = /^\d{6}\*{8}\d{3}[\dX]$/
 const SAMPLE: SampleOptions = { countyCode: '520526', persons: 300, seed: 2, firstPeriod: '2026-10' }
 
 let dir: string
-let cleanup: () => void
 let db: string
 let cli: ReturnType<typeof cliFor>
-beforeEach(() => {
-  ;({ dir, cleanup } = tempDir())
-  db = createRosterDb(dir)
-  cli = cliFor(db)
-})
-afterEach(() => cleanup())
+useRosterDb((t) => ({ dir, db, cli } = t))
 
 /** October as a clerk's .xlsx and November as a GBK CSV, both imported. */
 async function importTwoSampleMonths(): Promise<{ october: SampleRows; november: SampleRows }> {

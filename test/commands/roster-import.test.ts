@@ -3,27 +3,19 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { genderOf, idCheckChar } from '../../src/lib/idcard.js'
-import { BIN, ROOT, tempDir } from '../support/cli.js'
+import { BIN, ROOT } from '../support/cli.js'
 import { writeCsv, writeXlsx } from '../support/files.js'
-import {
-  cliFor, countRows, createRosterDb, HEADERS, NOT_FORMULA, personRow, readDb, readRows, weiningId, weiningIdEndingInX, writeLockProbe,
-} from '../support/roster.js'
+import { cliFor, countRows, HEADERS, NOT_FORMULA, personRow, readDb, readRows, useRosterDb, weiningId, weiningIdEndingInX, writeLockProbe } from '../support/roster.js'
 
 const MASKED_ID = /^\d{6}\*{8}\d{3}[\dX]$/
 const TITLE = ['威宁县建档立卡贫困残疾人花名册']
 
 let dir: string
-let cleanup: () => void
 let db: string
 let cli: ReturnType<typeof cliFor>
-beforeEach(() => {
-  ;({ dir, cleanup } = tempDir())
-  db = createRosterDb(dir)
-  cli = cliFor(db)
-})
-afterEach(() => cleanup())
+useRosterDb((t) => ({ dir, db, cli } = t))
 
 describe('roster import reads the files clerks send', () => {
   it('finds the header below a merged title and a note row, maps Chinese variants, skips 合计 and keeps an unknown column', async () => {

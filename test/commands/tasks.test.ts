@@ -1,20 +1,13 @@
 // action, unit and task commands end to end: the real CLI on a 威宁县 database.
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir } from '../support/cli.js'
+import { describe, expect, it } from 'vitest'
 import { writeCsv } from '../support/files.js'
-import { cliFor, createRosterDb, HEADERS, personRow, readDb, weiningId } from '../support/roster.js'
+import { cliFor, HEADERS, personRow, readDb, useRosterDb, weiningId } from '../support/roster.js'
 
 let dir: string
-let cleanup: () => void
 let db: string
 let cli: ReturnType<typeof cliFor>
-beforeEach(() => {
-  ;({ dir, cleanup } = tempDir())
-  db = createRosterDb(dir)
-  cli = cliFor(db)
-})
-afterEach(() => cleanup())
+useRosterDb((t) => ({ dir, db, cli } = t))
 
 interface TaskJson { id: number; parentId: number | null; regionName: string; target: number; actual: number | null; actualSource: string | null; status: string }
 

@@ -7,7 +7,8 @@ import { openDatabase } from '../../src/lib/db.js'
 import { genderOf, idCheckChar } from '../../src/lib/idcard.js'
 import { builtinRegions } from '../../src/lib/regions.js'
 import { openTable } from '../../src/lib/table-reader.js'
-import { type CliResult, runCli } from './cli.js'
+import { afterEach, beforeEach } from 'vitest'
+import { type CliResult, runCli, tempDir } from './cli.js'
 
 /** 威宁彝族回族苗族自治县 */
 export const WEINING = '520526'
@@ -44,6 +45,18 @@ export function createRosterDb(dir: string, name = 't.db'): string {
     db.close()
   }
   return file
+}
+
+/** A fresh 威宁县 database in a temporary folder for each test, and a CLI bound to it. */
+export function useRosterDb(set: (t: { dir: string; db: string; cli: (...args: string[]) => CliResult }) => void): void {
+  let cleanup = () => {}
+  beforeEach(() => {
+    const t = tempDir()
+    cleanup = t.cleanup
+    const db = createRosterDb(t.dir)
+    set({ dir: t.dir, db, cli: cliFor(db) })
+  })
+  afterEach(() => cleanup())
 }
 
 /** runCli with --db and an operator. */
