@@ -31,6 +31,8 @@ export interface HeaderFound {
   format: string
   encoding: string | null
   sheet: string | null
+  /** Every worksheet of an .xlsx (so a caller can look on the others), else []. */
+  sheets: string[]
   headers: string[]
   headerRowNumber: number
   missing: RosterField[]
@@ -84,7 +86,7 @@ export class RosterStream {
   private constructor(
     private readonly setup: StreamSetup,
     private readonly iterator: AsyncIterator<SourceRow[]>,
-    private readonly info: { format: string; encoding: string | null; sheet: string | null },
+    private readonly info: { format: string; encoding: string | null; sheet: string | null; sheets: string[] },
   ) {
     this.fixed = new Map(setup.fixed)
   }
@@ -93,7 +95,7 @@ export class RosterStream {
   static async open(setup: StreamSetup): Promise<RosterStream> {
     const source = await openTable(setup.file, { sheet: setup.sheet, encoding: setup.encoding })
     const stream = new RosterStream(setup, source.batches()[Symbol.asyncIterator](), {
-      format: source.format, encoding: source.encoding, sheet: source.sheet,
+      format: source.format, encoding: source.encoding, sheet: source.sheet, sheets: source.sheets,
     })
     while (stream.head.length < HEADER_SEARCH_ROWS) {
       const next = await stream.iterator.next()

@@ -155,13 +155,34 @@ export async function importRoster(db: Db, file: string, options: ImportOptions)
     today: (options.today ?? new Date()).getTime(), keepCells: periodHadRows,
   }
   const fileName = basename(file)
+  const parallel = shouldRunInParallel(file, options.parallel)
   // Hash the bytes while the reader opens the file and finds the header.
-  const [sha256, source] = await Promise.all([sha256File(file), openRowSource(setup, shouldRunInParallel(file, options.parallel))])
+  const [sha256, first] = await Promise.all([sha256File(file), openRowSource(setup, parallel)])
+  const source = options.sheet ? first : await sheetWithRoster(first, setup, parallel)
   try {
     return await writeImport(db, source, { ...options, period, fileName, sha256 })
   } finally {
     await source.close()
   }
+}
+
+/**
+ * Workbooks often open on a 说明 or 汇总 sheet: when the first sheet has no roster header and no
+ * --sheet was given, the first other sheet that has one is read instead.
+ */
+async function sheetWithRoster(first: RowSource, setup: StreamSetup, parallel: boolean): Promise<RowSource> {
+  const header = await first.header([])
+  if (header.missing.length === 0 || header.sheets.length < 2) return first
+  for (const sheet of header.sheets) {
+    if (sheet === header.sheet) continue
+    const other = await openRowSource({ ...setup, sheet }, parallel)
+    if ((await other.header([])).missing.length === 0) {
+      await first.close()
+      return other
+    }
+    await other.close()
+  }
+  return first
 }
 
 interface WriteContext extends ImportOptions {

@@ -62,6 +62,20 @@ describe('roster import reads the files clerks send', () => {
     expect(countRows(db)).toEqual({ entries: 2, rejected: 1, batches: 1 })
   })
 
+  it('reads the roster from the second sheet when the first holds only instructions', async () => {
+    const id = weiningId('19650312', 232)
+    const file = join(dir, '含说明页的花名册.xlsx')
+    await writeXlsx(file, [
+      { name: '填表说明', rows: [['填表说明'], ['1. 身份证号请设为文本格式'], ['2. 残疾等级填 1 至 4']] },
+      { name: '花名册', rows: [[...HEADERS], personRow(id, '王芳')] },
+    ])
+    const named = cli('roster', 'import', file, '--period', '2026-10', '--sheet', '填表说明', '--json')
+    expect(named.code).toBe(3)
+    expect(named.json().error.code).toBe('ROSTER_HEADER_NOT_FOUND')
+    const out = cli('roster', 'import', file, '--period', '2026-10', '--json').json()
+    expect(out).toMatchObject({ sheet: '花名册', rows: { total: 1, accepted: 1, rejected: 0 } })
+  })
+
   it('counts the blank row between data rows as skipped, as the README says', async () => {
     const a = weiningId('19650312', 232)
     const b = weiningId('19781105', 441)
