@@ -196,7 +196,7 @@ class PairingWriter {
   private readonly insertPairing
   private readonly updatePairing
 
-  constructor(private readonly db: Db, private readonly operator: string, private readonly today: string) {
+  constructor(db: Db, private readonly operator: string, private readonly today: string) {
     this.findHelper = db.prepare('SELECT id, party_member FROM helpers WHERE name = ? AND unit = ? AND phone = ?')
     this.insertHelper = db.prepare('INSERT INTO helpers (name, unit, phone, party_member, created_at) VALUES (?, ?, ?, ?, ?)')
     this.updateHelper = db.prepare('UPDATE helpers SET party_member = ?, updated_at = ? WHERE id = ?')

@@ -246,7 +246,7 @@ export function validateRosterRow(rowNumber: number, cells: string[], numericCel
   }
 
   // 县区 / 乡镇 / 村: where the row says the person lives. Never judged by the ID's first six digits.
-  const place = resolvePlace(rowNumber, ctx, text('countyName'), text('townshipName'), text('villageCode'), problem, warn)
+  const place = resolvePlace(ctx, text('countyName'), text('townshipName'), text('villageCode'), problem, warn)
 
   // 性别: the ID wins.
   let gender: '男' | '女' | null = idNumber ? genderOf(idNumber) : null
@@ -309,7 +309,6 @@ interface Place {
 }
 
 function resolvePlace(
-  rowNumber: number,
   ctx: RowContext,
   countyText: string | null,
   townshipText: string | null,

@@ -14,7 +14,7 @@ import { backupFile, type Db } from './db.js'
 import { type AppError, ConflictError, DatabaseError, FileError, NotFoundError, UsageError, ValidationError } from './errors.js'
 import { maskIdNumber, maskPhone } from './output.js'
 import { regionIndexFor } from './regions.js'
-import { fieldForHeader, normalizeHeader, REQUIRED_ROSTER_FIELDS, ROSTER_FIELDS, ROSTER_HEADERS, type RosterField } from './roster-fields.js'
+import { fieldForHeader, normalizeHeader, ROSTER_FIELDS, ROSTER_HEADERS, type RosterField } from './roster-fields.js'
 import {
   ACCEPTED_ID, ACCEPTED_TOWNSHIP_CODE, ACCEPTED_VILLAGE_CODE, ACCEPTED_VILLAGE_NAME, type AcceptedRow, type HeaderFound,
   type RejectedRow, type RowBatch, RosterStream, type StreamSetup,

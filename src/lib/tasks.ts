@@ -95,8 +95,6 @@ export function formatValue(value: number | null, unit: string | null): string {
 // ---------------------------------------------------------------------------------------------
 // Input checks
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
-
 /** 2020-12-31, 2020/12/31, 2020.12.31, 2020年12月31日 → 2020-12-31; null when not a real date. */
 export function normalizeDate(text: string): string | null {
   const m = toHalfWidth(text).trim().match(/^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/)
