@@ -13,7 +13,7 @@ import { detectHeader } from './header-detect.js'
 import { checkIdNumber, type IdProblem, normalizeIdLike, toHalfWidth } from './idcard.js'
 import { maskIdNumber, maskPhone } from './output.js'
 import { PAIRING_FIELDS, PAIRING_HEADERS, type PairingField, pairingFieldForHeader, pairingFieldLabel } from './pairing-fields.js'
-import { type RejectedRowExport, rejectsSheet } from './roster.js'
+import { readRejectedRows, type RejectedRowExport } from './roster.js'
 import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
 import { isBlankRow, isTotalRow } from './roster-validate.js'
 import { type EncodingChoice, openTable, sha256File, type SourceRow } from './table-reader.js'
@@ -549,42 +549,11 @@ export function presentPairingImport(result: PairingImportResult, reveal: boolea
 }
 
 /**
- * The rejected rows of a pairing batch with their original cells, in the shape roster rejects use.
+ * The rejected rows of a pairing batch, for `pair rejects` (the same export as roster rejects).
  * @throws NotFoundError BATCH_NOT_FOUND
  */
 export function rejectedPairingRows(db: Db, batchId: number): RejectedRowExport {
-  const batch = db.prepare("SELECT id, period, file_name, columns_json, mapping_json FROM import_batches WHERE id = ? AND kind = 'pairing'").get(batchId) as
-    | { id: number; period: string | null; file_name: string; columns_json: string | null; mapping_json: string | null }
-    | undefined
-  if (!batch) throw new NotFoundError('BATCH_NOT_FOUND', `找不到第 ${batchId} 批结对帮扶导入`, { hint: '批次号见 `cjfp pair import` 的结果' })
-  const rows = db.prepare('SELECT row_number, cells_json, errors_json FROM rejected_rows WHERE batch_id = ? ORDER BY row_number').all(batchId) as Array<{
-    row_number: number
-    cells_json: string
-    errors_json: string
-  }>
-  const headers: string[] = batch.columns_json ? JSON.parse(batch.columns_json) : []
-  const mapping: Record<string, string> = batch.mapping_json ? JSON.parse(batch.mapping_json) : {}
-  const sensitive: RejectedRowExport['sensitiveColumns'] = {}
-  headers.forEach((h, i) => {
-    if (mapping[h] === 'idNumber' || mapping[h] === 'phone') sensitive[i] = mapping[h] as 'idNumber' | 'phone'
-  })
-  return {
-    batch: batch.id,
-    period: batch.period ?? '',
-    file: batch.file_name,
-    headers,
-    sensitiveColumns: sensitive,
-    rows: rows.map((r) => ({
-      row: r.row_number,
-      cells: JSON.parse(r.cells_json),
-      reasons: (JSON.parse(r.errors_json) as Array<{ message: string }>).map((e) => e.message).join('；'),
-    })),
-  }
-}
-
-/** The sheet `pair rejects --out` writes: the original columns, then 错误原因 and 原行号 (as roster rejects). */
-export function pairingRejectsSheet(data: RejectedRowExport, reveal: boolean): { name: string; headers: string[]; rows: string[][] } {
-  return rejectsSheet(data, reveal)
+  return readRejectedRows(db, batchId, 'pairing', `找不到第 ${batchId} 批结对帮扶导入`, '批次号见 `cjfp pair import` 的结果')
 }
 
 // ───────────────────────────── assign, end, list ─────────────────────────────

@@ -562,14 +562,25 @@ export interface RejectedRowExport {
 }
 
 /**
- * The rejected rows of a batch with their original cells, for the clerk to fix and re-import.
+ * The rejected rows of a roster batch with their original cells, for the clerk to fix and re-import.
  * @throws NotFoundError BATCH_NOT_FOUND
  */
 export function rejectedRows(db: Db, batchId: number): RejectedRowExport {
-  const batch = db.prepare("SELECT id, period, file_name, columns_json, mapping_json FROM import_batches WHERE id = ? AND kind = 'roster'").get(batchId) as
-    | { id: number; period: string; file_name: string; columns_json: string | null; mapping_json: string | null }
+  return readRejectedRows(db, batchId, 'roster', `找不到第 ${batchId} 批花名册导入`, '用 `cjfp roster periods` 查看各期的导入批次')
+}
+
+const SENSITIVE_FIELDS = new Set(['idNumber', 'certNumber', 'phone'])
+
+/**
+ * Rejected rows of any import kind (roster, pairing, benefit): the batch's original headers, the
+ * columns that hold personal numbers (from the batch's mapping), and each row with its reasons.
+ * @throws NotFoundError BATCH_NOT_FOUND
+ */
+export function readRejectedRows(db: Db, batchId: number, kind: string, notFound: string, hint: string): RejectedRowExport {
+  const batch = db.prepare('SELECT id, period, file_name, columns_json, mapping_json FROM import_batches WHERE id = ? AND kind = ?').get(batchId, kind) as
+    | { id: number; period: string | null; file_name: string; columns_json: string | null; mapping_json: string | null }
     | undefined
-  if (!batch) throw new NotFoundError('BATCH_NOT_FOUND', `找不到第 ${batchId} 批花名册导入`, { hint: '用 `cjfp roster periods` 查看各期的导入批次' })
+  if (!batch) throw new NotFoundError('BATCH_NOT_FOUND', notFound, { hint })
   const rows = db.prepare('SELECT row_number, cells_json, errors_json FROM rejected_rows WHERE batch_id = ? ORDER BY row_number').all(batchId) as Array<{
     row_number: number
     cells_json: string
@@ -577,13 +588,12 @@ export function rejectedRows(db: Db, batchId: number): RejectedRowExport {
   }>
   const headers: string[] = batch.columns_json ? JSON.parse(batch.columns_json) : []
   const mapping: Record<string, string> = batch.mapping_json ? JSON.parse(batch.mapping_json) : {}
-  const sensitive = new Set(['idNumber', 'certNumber', 'phone'])
   return {
     batch: batch.id,
-    period: batch.period,
+    period: batch.period ?? '',
     file: batch.file_name,
     headers,
-    sensitiveColumns: Object.fromEntries(headers.flatMap((h, i) => (sensitive.has(mapping[h]) ? [[i, mapping[h]]] : []))) as RejectedRowExport['sensitiveColumns'],
+    sensitiveColumns: Object.fromEntries(headers.flatMap((h, i) => (SENSITIVE_FIELDS.has(mapping[h]) ? [[i, mapping[h]]] : []))) as RejectedRowExport['sensitiveColumns'],
     rows: rows.map((r) => ({
       row: r.row_number,
       cells: JSON.parse(r.cells_json),

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
-import { pairingRejectsSheet, rejectedPairingRows } from '../../lib/pairing.js'
+import { rejectedPairingRows } from '../../lib/pairing.js'
+import { rejectsSheet } from '../../lib/roster.js'
 import { writeTable } from '../../lib/table-writer.js'
 
 export default class PairRejects extends BaseCommand<typeof PairRejects> {
@@ -19,7 +20,7 @@ export default class PairRejects extends BaseCommand<typeof PairRejects> {
 
   async run() {
     const data = rejectedPairingRows(this.db, this.flags.batch)
-    const sheet = pairingRejectsSheet(data, this.flags.reveal)
+    const sheet = rejectsSheet(data, this.flags.reveal)
     if (this.flags.out) {
       const written = await writeTable(this.flags.out, sheet)
       this.info(`已导出 ${written.rows} 行到 ${written.file}${this.flags.reveal ? '' : '（身份证号和电话已打码；改正后重新导入需加 --reveal 导出）'}`)
