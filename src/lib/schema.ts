@@ -362,4 +362,37 @@ CREATE TABLE assessments (
 CREATE INDEX assessments_period ON assessments(period, scheme_name);
 `
 
-export const MIGRATIONS: readonly string[] = [V1]
+/**
+ * V2 (issue 5, benefits): which measures are one-off (a renovated house stays renovated, so every list up
+ * to the period counts) and which recur (only the newest list up to the period counts), and the other
+ * names clerks and departments use for a type (护理补贴, 两项补贴's halves, 医保缴费补贴 …).
+ */
+const V2 = `
+ALTER TABLE benefit_types ADD COLUMN recurring INTEGER NOT NULL DEFAULT 1 CHECK (recurring IN (0, 1));
+ALTER TABLE benefit_types ADD COLUMN aliases_json TEXT;
+ALTER TABLE benefit_types ADD COLUMN created_at TEXT;
+UPDATE benefit_types SET recurring = 0
+  WHERE code IN ('housing_renovation', 'accessibility', 'assistive_device', 'literacy', 'skills_training', 'relocation');
+UPDATE benefit_types SET aliases_json = CASE code
+  WHEN 'dibao' THEN '["最低生活保障","农村低保","城乡低保"]'
+  WHEN 'tekun' THEN '["特困","特困人员供养","五保","五保供养","特困人员救助供养"]'
+  WHEN 'living_subsidy' THEN '["生活补贴","残疾人生活补贴"]'
+  WHEN 'care_subsidy' THEN '["护理补贴","重度护理补贴","残疾人护理补贴"]'
+  WHEN 'medical_insurance' THEN '["医保缴费补贴","医保补贴","医疗保险缴费补贴","医保代缴"]'
+  WHEN 'pension_premium' THEN '["养老保险","养老保险缴费补贴","城乡居民养老保险代缴"]'
+  WHEN 'housing_renovation' THEN '["危改","农村危房改造","住房改造"]'
+  WHEN 'accessibility' THEN '["无障碍","家庭无障碍改造"]'
+  WHEN 'assistive_device' THEN '["辅具适配","辅助器具","辅具"]'
+  WHEN 'rehabilitation' THEN '["康复服务","康复"]'
+  WHEN 'education_aid' THEN '["助学","教育救助"]'
+  WHEN 'skills_training' THEN '["技能培训","职业培训","实用技术培训"]'
+  WHEN 'special_loan' THEN '["扶贫特惠贷","精准扶贫特惠贷"]'
+  WHEN 'rehab_loan' THEN '["康复贷款"]'
+  WHEN 'relocation' THEN '["易地搬迁","扶贫搬迁"]'
+  WHEN 'forest_ranger' THEN '["护林员"]'
+  WHEN 'public_job' THEN '["公益性岗位"]'
+  ELSE NULL END;
+CREATE INDEX benefit_records_code_person ON benefit_records(benefit_code, id_number);
+`
+
+export const MIGRATIONS: readonly string[] = [V1, V2]

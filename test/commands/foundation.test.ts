@@ -66,7 +66,7 @@ describe('init, config, db and region commands', () => {
     expect(verify.code).toBe(0)
     expect(verify.json()).toMatchObject({ ok: true, integrity: ['ok'] })
     const info = runCli(['db', 'info', '--db', db, '--json']).json()
-    expect(info).toMatchObject({ schemaVersion: 1, area: { code: '520526' }, counts: { regions: 1608, audit_log: 1 } })
+    expect(info).toMatchObject({ schemaVersion: 2, area: { code: '520526' }, counts: { regions: 1608, audit_log: 1 } })
     const table = runCli(['db', 'info', '--db', db])
     expect(table.stdout).toContain('威宁彝族回族苗族自治县（520526）')
     expect(table.stdout).not.toContain('\u001b[')
