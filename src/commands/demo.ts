@@ -2,6 +2,8 @@ import { Flags } from '@oclif/core'
 import { relative } from 'node:path'
 import { BaseCommand } from '../base-command.js'
 import { type DemoResult, runDemo } from '../lib/demo.js'
+import { renderTable } from '../lib/output.js'
+import { progressTable, summaryText } from '../lib/progress.js'
 import { summarizeDiff } from '../lib/roster-report.js'
 
 export default class Demo extends BaseCommand<typeof Demo> {
@@ -25,6 +27,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
     const rel = (file: string) => relative(process.cwd(), file) || file
     const [first, second] = result.imports
     const d = result.diff.counts
+    const table = progressTable(result.progress)
     this.print(
       [
         `演示完成（${result.seconds.toFixed(1)} 秒）：${result.county.name}`,
@@ -40,6 +43,15 @@ export default class Demo extends BaseCommand<typeof Demo> {
           `${result.pairing.check.households} 户中帮扶人、帮扶措施、帮扶资金齐全 ${result.pairing.check.complete} 户（${result.pairing.check.rate}%），缺口 ${result.pairing.check.gaps} 户`,
         `6. 任务下达与分解：${result.tasks.map((t) => `${t.title}（${t.target}，分解到 ${t.children} 个乡镇${t.childrenTotal !== null ? `，合计 ${t.childrenTotal}` : ''}）`).join('；')}`,
         `7. 责任状：${result.letters.responsibility} 份（每个乡镇一个 PDF，在 ${rel(result.files.letters)}）；${result.letters.township}的帮扶责任书 ${result.letters.pairing} 份（合订在 ${rel(result.files.agreements)}）；共 ${result.letters.pages} 页`,
+        `8. 政策名单：${result.benefits.lists.map((l) => `${l.type}（${l.period}）导入 ${l.accepted} 人、退回 ${l.rejected} 行、不在花名册 ${l.offRoster} 人`).join('；')}`,
+        `9. 应享未享比对：应享 ${result.benefits.totals.eligible} 人次，已享 ${result.benefits.totals.received}，应享未享 ${result.benefits.totals.gaps} 人次，` +
+          `需核查 ${result.benefits.totals.reviews} 人次，疑似违规享受 ${result.benefits.totals.violations} 人次；名单：${rel(result.files.gaps)}`,
+        ...result.benefits.rules.filter((r) => r.checked).map((r) => `   · ${r.title}：符合 ${r.eligible}，已享 ${r.received}，未享 ${r.gaps}`),
+        `10. ${result.progress.period} 进展情况通报（PDF：${rel(result.files.notice)}）：`,
+        renderTable(table.rows, table.columns, { color: this.color }),
+        summaryText(result.progress),
+        `11. 考核（默认评分方案，PDF：${rel(result.files.assessment)}）：${result.assessment.slice(0, 3).map((r) => `${r.rank}. ${r.name} ${r.total.toFixed(2)} 分`).join('；')}` +
+          `……最后一名 ${result.assessment.at(-1)?.name} ${result.assessment.at(-1)?.total.toFixed(2)} 分`,
         '',
         `文件在 ${rel(result.dir)}：`,
         `  数据库      ${rel(result.db)}`,
@@ -53,6 +65,9 @@ export default class Demo extends BaseCommand<typeof Demo> {
         `  ${this.config.bin} task list --db ${rel(result.db)}`,
         `  ${this.config.bin} pair check --db ${rel(result.db)}`,
         `  ${this.config.bin} letter status --db ${rel(result.db)}`,
+        `  ${this.config.bin} benefit gaps --db ${rel(result.db)}`,
+        `  ${this.config.bin} report progress --pdf 通报.pdf --db ${rel(result.db)}`,
+        `  ${this.config.bin} report assessment --db ${rel(result.db)}`,
       ].join('\n'),
     )
     return result

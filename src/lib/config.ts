@@ -24,6 +24,8 @@ export const CONFIG_KEYS: Record<string, ConfigKey> = {
     defaultValue: '20',
   },
   'backup.dir': { summary: '备份文件夹（默认为数据库所在文件夹下的 cjfp-backups）', schema: text(500) },
+  'benefit.rules': { summary: '本单位的应享未享比对规则文件（benefit-rules.json 的副本；相对路径按数据库所在文件夹计）', schema: text(500) },
+  'assessment.scheme': { summary: '本单位的考核评分方案文件（assessment-scheme.json 的副本；相对路径按数据库所在文件夹计）', schema: text(500) },
   'catalog.file': { summary: '本单位扩展的计划目录文件（plan-catalog.json 的副本；相对路径按数据库所在文件夹计）', schema: text(500) },
 }
 

@@ -13,7 +13,14 @@ import { FileError } from './errors.js'
 import { builtinRegions } from './regions.js'
 import { type ImportResult, importRoster, rejectedRows, rejectsSheet } from './roster.js'
 import { resolveLetterTemplate } from './letter-template.js'
-import { buildPairingLetters, buildResponsibilityLetters, renderLetters } from './letters.js'
+import { buildPairingLetters, buildResponsibilityLetters, renderLetters, signLetter } from './letters.js'
+import { assessmentReport, DEFAULT_SCHEME_FILE, loadScheme, type RegionAssessment, scoreRegions } from './assessment.js'
+import { checkBenefits, gapSheets } from './benefit-check.js'
+import { DEFAULT_RULES_FILE, loadRules } from './benefit-rules.js'
+import { importBenefitList } from './benefits.js'
+import { progressDocument, progressReport, progressSheet, type ProgressReport } from './progress.js'
+import { writeReportFiles } from './report-output.js'
+import { sampleBenefitLists, type SampleList, SITUATION_HEADERS, situationCells } from './sample-benefits.js'
 import { checkPairing, importPairings, type PairingCheck } from './pairing.js'
 import { diffPeriods, diffSheets, listPeriods, presentDiff } from './roster-query.js'
 import { sampleRows, type SampleOptions, type SampleRows } from './sample.js'
@@ -32,7 +39,10 @@ export interface DemoResult {
   dir: string
   db: string
   county: { code: string; name: string }
-  files: { month1: string; month2: string; rejects: string; diff: string; pairing: string; letters: string; agreements: string }
+  files: {
+    month1: string; month2: string; rejects: string; diff: string; pairing: string; letters: string; agreements: string
+    lists: string[]; gaps: string; notice: string; noticeSheet: string; assessment: string
+  }
   imports: Array<Pick<ImportResult, 'batch' | 'period' | 'file' | 'rows'> & { warnings: number }>
   /** The comparison of the two months, IDs masked. */
   diff: ReturnType<typeof presentDiff>
@@ -42,6 +52,15 @@ export interface DemoResult {
   tasks: Array<{ id: number; title: string; target: string; children: number; childrenTotal: number | null }>
   /** 责任状 to every township and 帮扶责任书 for one township's pairings. */
   letters: { responsibility: number; pairing: number; township: string; pages: number }
+  /** The department lists imported and the 应享未享 check on them. */
+  benefits: {
+    lists: Array<{ type: string; period: string; accepted: number; rejected: number; offRoster: number }>
+    totals: { eligible: number; received: number; gaps: number; reviews: number; violations: number; coverage: number | null }
+    rules: Array<{ title: string; benefit: string; checked: boolean; eligible: number; received: number; gaps: number }>
+  }
+  /** The month's progress notice (as the report command builds it) and the assessment by the default scheme. */
+  progress: ProgressReport
+  assessment: RegionAssessment[]
   seconds: number
 }
 
@@ -59,6 +78,10 @@ function demoFiles(dir: string) {
     pairing: join(dir, '结对帮扶名单.xlsx'),
     letters: join(dir, '责任状'),
     agreements: join(dir, '帮扶责任书'),
+    gaps: join(dir, `应享未享 ${MONTH2}.xlsx`),
+    notice: join(dir, `${MONTH2} 助残脱贫工作进展情况通报.pdf`),
+    noticeSheet: join(dir, `${MONTH2} 通报数据.xlsx`),
+    assessment: join(dir, `${MONTH2} 考核结果.pdf`),
     diff: join(dir, `动态比对 ${MONTH1} 至 ${MONTH2}.xlsx`),
   }
 }
@@ -74,7 +97,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const files = demoFiles(dir)
   try {
     mkdirSync(dir, { recursive: true })
-    for (const file of [files.db, `${files.db}-wal`, `${files.db}-shm`, files.month1, files.month2, files.rejects, files.diff, files.pairing]) {
+    for (const file of [files.db, `${files.db}-wal`, `${files.db}-shm`, files.month1, files.month2, files.rejects, files.diff, files.pairing,
+      files.gaps, files.notice, files.noticeSheet, files.assessment]) {
       rmSync(file, { force: true })
     }
     for (const folder of [join(dir, 'cjfp-backups'), files.letters, files.agreements]) rmSync(folder, { recursive: true, force: true })
@@ -85,10 +109,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const sample: SampleOptions = { countyCode: COUNTY, persons: options.persons, seed: options.seed, firstPeriod: MONTH1 }
 
   step(`生成示例花名册：${county.name}，约 ${options.persons} 人，两个月`)
+  // The columns the 应享未享 rules read (就业状况, 辅具需求, 住房状况 …) follow the roster's own.
+  const withSituation = (rows: SampleRows, period: string) => ({
+    headers: [...rows.headers, ...SITUATION_HEADERS],
+    rows: rows.rows.map((r, i) => [...r, ...situationCells(rows.persons[i], period)]),
+  })
   const month1 = sampleRows(sample, MONTH1, { defects: true, serial: true })
-  await writeClerkWorkbook(files.month1, `${county.name}${MONTH1.replace('-', '年')}月建档立卡贫困残疾人花名册`, month1.headers, month1.rows)
+  const month1Cells = withSituation(month1, MONTH1)
+  await writeClerkWorkbook(files.month1, `${county.name}${MONTH1.replace('-', '年')}月建档立卡贫困残疾人花名册`, month1Cells.headers, month1Cells.rows)
   const month2 = sampleRows(sample, MONTH2, { serial: true })
-  writeGbkCsv(files.month2, [month2.headers, ...month2.rows])
+  const month2Cells = withSituation(month2, MONTH2)
+  writeGbkCsv(files.month2, [month2Cells.headers, ...month2Cells.rows])
 
   step('建库')
   const { db } = openDatabase(files.db, { mode: 'create' })
@@ -122,22 +153,61 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const township = builtinRegions().children(county.code)[0]
     const agreements = buildPairingLetters(db, { township: township.name, date: letterDate })
     const agreed = await renderLetters(db, agreements.letters, resolveLetterTemplate('pairing'), { outDir: files.agreements, combined: true, operator: options.operator })
+    // Most townships have signed and returned theirs.
+    printed.letters.forEach((l, i) => {
+      if (i % 3 !== 2) signLetter(db, l.id, '2026-11-25', options.operator)
+    })
     const letters = {
       responsibility: printed.letters.length,
       pairing: agreed.letters.length,
       township: township.name,
       pages: [...printed.letters, ...agreed.letters].reduce((sum, l) => sum + l.pages, 0),
     }
+    step('导入民政低保名单、护理补贴发放表和辅具适配登记表，比对应享未享')
+    const lists = sampleBenefitLists(month2.persons, MONTH2, MONTH1)
+    const listFiles: string[] = []
+    const imported: DemoResult['benefits']['lists'] = []
+    for (const list of lists) {
+      const file = join(dir, list.file)
+      rmSync(file, { force: true })
+      await writeList(file, list)
+      listFiles.push(file)
+      const r = await importBenefitList(db, file, { type: list.type, period: list.period, operator: options.operator })
+      imported.push({ type: r.benefit.name, period: r.period, accepted: r.rows.accepted, rejected: r.rows.rejected, offRoster: r.offRoster.count })
+    }
+    const rules = loadRules(db, DEFAULT_RULES_FILE)
+    const check = checkBenefits(db, rules, { period: MONTH2, items: true })
+    await writeTable(files.gaps, gapSheets(check, false))
+
+    step('生成本月进展情况通报（表格和 PDF）和考核结果')
+    const today = new Date('2026-11-28T10:00:00+08:00')
+    const progress = progressReport(db, { period: MONTH2, rules, today })
+    const { scheme } = loadScheme(DEFAULT_SCHEME_FILE)
+    const assessed = scoreRegions(scheme, progress.regions)
+    await writeReportFiles({ pdf: files.notice, xlsx: files.noticeSheet }, () => progressDocument(db, progress, today), () => [progressSheet(progress)])
+    await writeReportFiles({ pdf: files.assessment }, () => assessmentReport(assessed, {
+      title: `${county.name}助残脱贫工作考核结果`, issuer: progress.area.orgName, date: '2026-11-28', period: MONTH2,
+    }), () => [])
     return {
       dir,
       db: files.db,
       county: { code: county.code, name: county.name },
-      files: { month1: files.month1, month2: files.month2, rejects: files.rejects, diff: files.diff, pairing: files.pairing, letters: files.letters, agreements: files.agreements },
+      files: {
+        month1: files.month1, month2: files.month2, rejects: files.rejects, diff: files.diff, pairing: files.pairing, letters: files.letters, agreements: files.agreements,
+        lists: listFiles, gaps: files.gaps, notice: files.notice, noticeSheet: files.noticeSheet, assessment: files.assessment,
+      },
       imports,
       diff,
       pairing,
       tasks,
       letters,
+      benefits: {
+        lists: imported,
+        totals: check.totals,
+        rules: check.rules.map((r) => ({ title: r.title, benefit: r.benefit.name, checked: r.checked, eligible: r.eligible, received: r.received, gaps: r.gaps })),
+      },
+      progress,
+      assessment: assessed.regions,
       seconds: (Date.now() - started) / 1000,
     }
   } finally {
@@ -218,6 +288,26 @@ async function writeClerkWorkbook(file: string, title: string, headers: string[]
   headers.forEach((header, i) => {
     sheet.getColumn(i + 1).width = /身份证|证号/.test(header) ? 22 : 10
   })
+  await workbook.xlsx.writeFile(file)
+}
+
+/** A department's list: .xlsx with its title row, or a GBK .csv. */
+async function writeList(file: string, list: SampleList): Promise<void> {
+  if (file.endsWith('.csv')) {
+    writeGbkCsv(file, [list.headers, ...list.rows.map((r) => r.map(String))])
+    return
+  }
+  const workbook = new ExcelJS.Workbook()
+  workbook.created = new Date('2026-11-05T09:00:00+08:00')
+  workbook.modified = workbook.created
+  const sheet = workbook.addWorksheet('名单')
+  if (list.title) {
+    sheet.addRow([list.title])
+    sheet.mergeCells(1, 1, 1, list.headers.length)
+  }
+  sheet.addRow(list.headers).font = { bold: true }
+  // IDs as text, the way a careful clerk keeps them (a number cell would lose the last digits).
+  for (const row of list.rows) sheet.addRow(row.map((c) => (typeof c === 'number' ? c : String(c))))
   await workbook.xlsx.writeFile(file)
 }
 

@@ -27,6 +27,8 @@ export function renderTable<Row extends object>(rows: Row[], columns: Column<Row
     head: columns.map((col) => c.bold(col.header)),
     colAligns: columns.map((col) => col.align ?? 'left'),
     style: { head: [], border: [] },
+    // No rule between data rows: a table of 40 townships stays 40 lines tall.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   })
   for (const row of rows) {
     table.push(

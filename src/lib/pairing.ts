@@ -821,6 +821,25 @@ export function pairingCoverage(db: Db, period: string, regionCode: string, opti
 }
 
 /**
+ * Pairing coverage of a period's households grouped by region code at one level (county, township or
+ * village code of the household), in one pass; for the progress notice. Keys are the codes ('' = blank).
+ */
+export function pairingCoverageByRegion(db: Db, period: string, level: 'county' | 'township' | 'village', options: { today?: Date } = {}): Map<string, PairingCoverage> {
+  const rows = db
+    .prepare(`WITH ${HOUSEHOLDS_CTE},
+      pa AS (SELECT p.household_no AS hh, count(*) AS helpers, max(coalesce(trim(p.measures), '') <> '') AS measures, max(coalesce(p.funds, 0) > 0) AS funds
+        FROM pairings p WHERE ${ACTIVE} GROUP BY p.household_no)
+      SELECT coalesce(hh.${level}_code, '') AS code, count(*) AS households, sum(pa.helpers > 0) AS withHelper, sum(pa.measures = 1) AS withMeasures,
+        sum(pa.funds = 1) AS withFunds, sum(pa.helpers > 0 AND pa.measures = 1 AND pa.funds = 1) AS complete
+      FROM hh LEFT JOIN pa ON pa.hh = hh.hh GROUP BY 1`)
+    .all({ ...periodParams(db, period), today: localDate(options.today) }) as Array<Omit<PairingCoverage, 'rate'> & { code: string }>
+  return new Map(rows.map(({ code, ...c }) => {
+    const counts = { households: c.households, withHelper: c.withHelper ?? 0, withMeasures: c.withMeasures ?? 0, withFunds: c.withFunds ?? 0, complete: c.complete ?? 0 }
+    return [code, { ...counts, rate: counts.households === 0 ? null : Math.round((counts.complete / counts.households) * 10000) / 100 }]
+  }))
+}
+
+/**
  * The plan's check: every household registered in the period (default the newest) that lacks an
  * active helper, measures or funds, counted by township; plus active pairings of households that are
  * no longer on the roster.

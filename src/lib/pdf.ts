@@ -106,7 +106,8 @@ const NO_LINE_END = new Set(Array.from('（《「『【〔〖〈“‘([{'))
 // Pairs that must stay together: —— and …….
 const UNSPLITTABLE = new Set(['——', '……'])
 
-interface Item {
+/** One shaped character, as breakLines() takes it. */
+export interface Item {
   ch: string
   font: LoadedFont
   /** Natural advance in points at the drawn size. */
@@ -117,7 +118,7 @@ interface Item {
   narrow: boolean
 }
 
-interface Line {
+export interface Line {
   items: Item[]
   width: number
   /** Last line of its paragraph: not justified. */
@@ -415,11 +416,7 @@ class LetterDocument implements PdfLetterDocument {
   }
 
   private missingGlyph(text: string, ch: string): never {
-    const codePoint = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
-    throw new FileError('FONT_MISSING_GLYPH', `字体中没有「${ch}」(${codePoint})，无法打印：${text}`, {
-      hint: '请核对该字是否录入正确；生僻字需在电脑上安装含该字的字体（如 Windows 自带的 SimSun-ExtB）后重试',
-      details: { text, character: ch, codePoint },
-    })
+    throw missingGlyphError(text, ch)
   }
 
   private newPage(): void {
@@ -500,6 +497,15 @@ class LetterDocument implements PdfLetterDocument {
   }
 }
 
+/** The FileError FONT_MISSING_GLYPH for a character no font has, naming the text and the character. */
+export function missingGlyphError(text: string, ch: string): FileError {
+  const codePoint = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+  return new FileError('FONT_MISSING_GLYPH', `字体中没有「${ch}」(${codePoint})，无法打印：${text}`, {
+    hint: '请核对该字是否录入正确；生僻字需在电脑上安装含该字的字体（如 Windows 自带的 SimSun-ExtB）后重试',
+    details: { text, character: ch, codePoint },
+  })
+}
+
 function splitParagraphs(text: string): string[] {
   return text.split(/\r?\n/)
 }
@@ -511,7 +517,7 @@ function splitParagraphs(text: string): string[] {
  * and carries the previous character with it (推出). A run with no break at all is cut where it
  * overflows, so nothing ever runs past the margin.
  */
-function breakLines(items: Item[], maxWidth: number, firstIndent: number): Line[] {
+export function breakLines(items: Item[], maxWidth: number, firstIndent: number): Line[] {
   const lines: Line[] = []
   let start = 0
   while (start < items.length) {

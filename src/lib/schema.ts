@@ -392,7 +392,7 @@ UPDATE benefit_types SET aliases_json = CASE code
   WHEN 'forest_ranger' THEN '["护林员"]'
   WHEN 'public_job' THEN '["公益性岗位"]'
   ELSE NULL END;
-CREATE INDEX benefit_records_code_person ON benefit_records(benefit_code, id_number);
+CREATE INDEX benefit_records_code_period ON benefit_records(benefit_code, period, id_number);
 `
 
 export const MIGRATIONS: readonly string[] = [V1, V2]

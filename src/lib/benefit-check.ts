@@ -1,0 +1,396 @@
+/**
+ * 应享未享 and 违规享受: the roster of a period checked against the benefit lists by the rules of a rule
+ * file (benefit-rules.ts). One pass over the period's roster in constant memory per person: who matches
+ * each rule, who receives, who falls through (gap); then the other direction: recipients no rule
+ * allows (strict rules), recipients of two benefits that exclude each other, and recipients of a
+ * roster-only benefit who are not on the roster.
+ *
+ * Which lists count for a period: for a recurring benefit the newest list up to the period, for a
+ * one-off measure every list up to it (effectiveLists). A rule whose benefit has no list is reported as
+ * unchecked, never as everyone missing out.
+ */
+import type { CompiledRule, CompiledRules, PersonView } from './benefit-rules.js'
+import { effectiveLists, listBenefitTypes } from './benefits.js'
+import type { Db } from './db.js'
+import { UsageError } from './errors.js'
+import { maskIdNumber } from './output.js'
+import { normalizeHeader } from './roster-fields.js'
+import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
+import { checkPeriod } from './roster.js'
+import type { TableSheet } from './table-writer.js'
+
+export type GroupLevel = 'county' | 'township' | 'village'
+export const GROUP_LEVEL_NAMES: Record<GroupLevel, string> = { county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' }
+
+export interface RuleOutcome {
+  id: string
+  title: string
+  benefit: { code: string; name: string }
+  level: 'entitled' | 'review'
+  metric: string | null
+  target: number | null
+  basis: string | null
+  /** The list periods the check used; [] = no list of this benefit up to the period, so the rule was not checked. */
+  listPeriods: string[]
+  checked: boolean
+  /** Columns the rule reads that no roster batch of the period has: nobody can match them. */
+  missingColumns: string[]
+  eligible: number
+  received: number
+  gaps: number
+  /** received / eligible; null when nobody is eligible or the rule was not checked. */
+  rate: number | null
+}
+
+export type ViolationKind = 'ineligible' | 'exclusive' | 'off_roster' | 'left_roster'
+export const VIOLATION_NAMES: Record<ViolationKind, string> = {
+  ineligible: '不符合享受条件', exclusive: '同时享受互斥政策', off_roster: '不在花名册', left_roster: '已移出花名册',
+}
+
+export interface Violation {
+  kind: ViolationKind
+  id: string
+  name: string | null
+  regionCode: string | null
+  township: string | null
+  village: string | null
+  benefits: string[]
+  reason: string
+}
+
+export interface GapItem {
+  rule: string
+  level: 'entitled' | 'review'
+  benefit: string
+  id: string
+  name: string
+  countyCode: string | null
+  townshipCode: string | null
+  township: string | null
+  villageCode: string | null
+  village: string | null
+  grade: number | null
+  age: number | null
+  reason: string
+}
+
+/** One region's totals: per rule eligible/received, plus gap and violation counts. */
+export interface RegionTally {
+  code: string
+  persons: number
+  /** Indexed like CheckResult.rules. */
+  eligible: number[]
+  received: number[]
+  violations: number
+}
+
+export interface CheckResult {
+  period: string
+  rulesName: string
+  rulesFile: string
+  rulesSha256: string
+  rules: RuleOutcome[]
+  persons: number
+  totals: { eligible: number; received: number; gaps: number; reviews: number; violations: number; coverage: number | null }
+  byRegion: Map<string, RegionTally>
+  /** Gap items when asked for (options.items), entitled first, by township and village. */
+  gaps: GapItem[]
+  violations: Violation[]
+  violationsByKind: Record<ViolationKind, number>
+  /** Benefits whose lists were used, with their periods. */
+  lists: Array<{ code: string; name: string; periods: string[] }>
+}
+
+export interface CheckOptions {
+  period?: string
+  /** Region level the tallies are grouped by. */
+  groupBy?: GroupLevel
+  /** Collect every gap person (for `benefit gaps`); the progress notice needs only counts. */
+  items?: boolean
+  /** Limit the check to one region (a code prefix). */
+  region?: string
+}
+
+const regionColumn = (level: GroupLevel) => `${level}_code`
+
+/**
+ * Runs the rules over a period's roster.
+ * @throws NotFoundError NO_ROSTER, PERIOD_NOT_FOUND; UsageError PERIOD_INVALID
+ */
+export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOptions = {}): CheckResult {
+  const period = options.period ? checkPeriod(options.period) : latestPeriod(db)
+  const params = periodParams(db, period)
+  if (params.hi < params.lo) {
+    throw new UsageError('PERIOD_NOT_FOUND', `没有 ${period} 期的花名册`, { hint: '用 `cjfp roster periods` 查看已导入的期别' })
+  }
+  const groupBy = options.groupBy ?? 'township'
+  const types = listBenefitTypes(db)
+  const typeByCode = new Map(types.map((t) => [t.code, t]))
+  const lists = effectiveLists(db, period, types)
+
+  // Every benefit the rules touch gets a bit; a person's receipts are one number.
+  const codes = new Set<string>()
+  for (const r of rules.rules) [r.type.code, ...r.receivesCodes].forEach((c) => codes.add(c))
+  for (const e of rules.exclusions) e.benefits.forEach((b) => codes.add(b.code))
+  for (const b of rules.rosterOnly) codes.add(b.code)
+  const bitOf = new Map([...codes].map((c, i) => [c, 2 ** i]))
+  const householdBits = [...codes].filter((c) => typeByCode.get(c)?.scope === 'household').reduce((m, c) => m + bitOf.get(c)!, 0)
+
+  const receipts = new Map<string, number>()
+  const listedHouseholds = new Map<string, number>()
+  for (const code of codes) {
+    const list = lists.get(code)
+    if (!list) continue
+    const bit = bitOf.get(code)!
+    const household = typeByCode.get(code)?.scope === 'household'
+    const stmt = db
+      .prepare(`SELECT id_number, ${household ? 'household_no' : 'NULL'} FROM benefit_records WHERE benefit_code = ? AND period IN (${list.periods.map(() => '?').join(',')})`)
+      .raw()
+    for (const [id, hh] of stmt.iterate(code, ...list.periods) as Iterable<[string, string | null]>) {
+      const mask = receipts.get(id) ?? 0
+      if ((mask & bit) === 0) receipts.set(id, mask + bit)
+      if (hh) listedHouseholds.set(hh, (listedHouseholds.get(hh) ?? 0) | bit)
+    }
+  }
+
+  // Columns: which the period's roster has, and the SQL that reads each slot.
+  const periodHeaders = new Set(
+    (db.prepare("SELECT columns_json FROM import_batches WHERE kind = 'roster' AND status = 'active' AND period = ?").all(period) as Array<{ columns_json: string | null }>)
+      .flatMap((b) => (b.columns_json ? (JSON.parse(b.columns_json) as string[]) : []))
+      .map(normalizeHeader),
+  )
+  const slotPresent = rules.columns.map((names) => names.some((n) => periodHeaders.has(normalizeHeader(n))))
+  const slotSql = rules.columns.map((names) => `coalesce(${names.map((n) => `json_extract(extra_json, '$."${n.replace(/'/g, "''")}"')`).join(', ')}, NULL)`)
+
+  const regionFilter = options.region ? `AND substr(${options.region.length <= 6 ? 'county_code' : options.region.length <= 9 ? 'township_code' : 'village_code'}, 1, ${options.region.length}) = @region` : ''
+  const hhKey = "coalesce(nullif(trim(household_no), ''), id_number)"
+
+  // Pass 1: households — how many registered people each has, and which household benefits reach it.
+  const hhCount = new Map<string, number>()
+  const hhMask = new Map<string, number>()
+  for (const [id, hh] of db.prepare(`SELECT id_number, ${hhKey} FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`).raw()
+    .iterate({ ...params, region: options.region ?? null }) as Iterable<[string, string]>) {
+    hhCount.set(hh, (hhCount.get(hh) ?? 0) + 1)
+    const own = (receipts.get(id) ?? 0) & householdBits
+    const listed = listedHouseholds.get(hh) ?? 0
+    if (own || listed) hhMask.set(hh, (hhMask.get(hh) ?? 0) | own | (listed & householdBits))
+  }
+
+  const outcomes: RuleOutcome[] = rules.rules.map((r) => {
+    const list = lists.get(r.type.code)
+    const unlisted = r.receivesCodes.filter((c) => !lists.has(c))
+    return {
+      id: r.id, title: r.title, benefit: { code: r.type.code, name: r.type.name }, level: r.level, metric: r.metric ?? null, target: r.target ?? null,
+      basis: r.basis ?? null, listPeriods: list?.periods ?? [], checked: Boolean(list) && unlisted.length === 0,
+      missingColumns: r.columnSlots.filter((s) => !slotPresent[s]).map((s) => rules.columns[s][0]),
+      eligible: 0, received: 0, gaps: 0, rate: null,
+    }
+  })
+  const checkedRules = rules.rules.map((r, i) => ({ rule: r, index: i, outcome: outcomes[i] })).filter((x) => x.outcome.checked)
+  const strictByCode = new Map<string, CompiledRule[]>()
+  for (const r of rules.rules) if (r.strict) strictByCode.set(r.type.code, [...(strictByCode.get(r.type.code) ?? []), r])
+  const strictChecked = [...strictByCode].filter(([code]) => lists.has(code))
+  const exclusionsChecked = rules.exclusions.filter((e) => lists.has(e.benefits[0].code) && lists.has(e.benefits[1].code))
+
+  const byRegion = new Map<string, RegionTally>()
+  const tallyOf = (code: string): RegionTally => {
+    let t = byRegion.get(code)
+    if (!t) {
+      t = { code, persons: 0, eligible: rules.rules.map(() => 0), received: rules.rules.map(() => 0), violations: 0 }
+      byRegion.set(code, t)
+    }
+    return t
+  }
+  const gaps: GapItem[] = []
+  const violations: Violation[] = []
+  const onRoster = new Set<string>()
+  const [py, pm] = period.split('-').map(Number)
+
+  // Pass 2: every person against every rule.
+  const select = `SELECT id_number, name, ${hhKey}, county_code, township_code, village_code, township_name, village_name, grade, category, gender,
+      relation, household_size, poverty_status, exit_year, poverty_cause, ${regionColumn(groupBy)}${slotSql.map((s) => `, ${s}`).join('')}
+    FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`
+  let mask = 0
+  const view: PersonView = {
+    grade: null, category: null, age: null, gender: null, povertyStatus: null, relation: null, householdSize: null, householdDisabled: 1,
+    povertyCause: null, exitYear: null, columns: [], receives: (code) => (mask & (bitOf.get(code) ?? 0)) !== 0,
+  }
+  let persons = 0
+  for (const row of db.prepare(select).raw().iterate({ ...params, region: options.region ?? null }) as Iterable<unknown[]>) {
+    persons++
+    const id = row[0] as string
+    const hh = row[2] as string
+    onRoster.add(id)
+    mask = (receipts.get(id) ?? 0) | (hhMask.get(hh) ?? 0)
+    const by = Number(id.slice(6, 10))
+    const bm = Number(id.slice(10, 12))
+    view.grade = row[8] as number | null
+    view.category = row[9] as number | null
+    view.gender = row[10] as string | null
+    view.relation = row[11] as string | null
+    view.householdSize = row[12] as number | null
+    view.povertyStatus = row[13] as string | null
+    view.exitYear = row[14] as number | null
+    view.povertyCause = row[15] as string | null
+    view.age = py - by - (bm > pm ? 1 : 0)
+    view.householdDisabled = hhCount.get(hh) ?? 1
+    view.columns = row.slice(17).map((v) => (v === null || v === undefined ? null : String(v)))
+    const tally = tallyOf((row[16] as string | null) ?? '')
+    tally.persons++
+    for (const { rule, index, outcome } of checkedRules) {
+      if (!rule.test(view)) continue
+      tally.eligible[index]++
+      outcome.eligible++
+      if ((mask & bitOf.get(rule.type.code)!) !== 0) {
+        tally.received[index]++
+        outcome.received++
+      } else if (options.items) {
+        gaps.push({
+          rule: rule.id, level: rule.level, benefit: rule.type.name, id, name: row[1] as string, countyCode: row[3] as string | null,
+          townshipCode: row[4] as string | null, township: row[6] as string | null, villageCode: row[5] as string | null, village: row[7] as string | null,
+          grade: view.grade, age: view.age, reason: rule.title,
+        })
+      }
+    }
+    if (mask === 0) continue
+    const violation = (kind: ViolationKind, benefits: string[], reason: string) => {
+      tally.violations++
+      violations.push({ kind, id, name: row[1] as string, regionCode: (row[16] as string | null) ?? null, township: row[6] as string | null, village: row[7] as string | null, benefits, reason })
+    }
+    for (const [code, strict] of strictChecked) {
+      if ((mask & bitOf.get(code)!) === 0 || strict.some((r) => r.test(view))) continue
+      violation('ineligible', [typeByCode.get(code)!.name], `正在享受${typeByCode.get(code)!.name}，但不符合「${strict.map((r) => r.title).join('」或「')}」`)
+    }
+    for (const e of exclusionsChecked) {
+      const [a, b] = e.benefits
+      if ((mask & bitOf.get(a.code)!) !== 0 && (mask & bitOf.get(b.code)!) !== 0) violation('exclusive', [a.name, b.name], e.reason)
+    }
+  }
+  for (const o of outcomes) {
+    o.gaps = o.eligible - o.received
+    o.rate = o.checked && o.eligible > 0 ? o.received / o.eligible : null
+  }
+
+  // Recipients of roster-only benefits who are not on this period's roster (a whole-area check only).
+  if (!options.region) {
+    const lastPeriod = db.prepare('SELECT max(period) AS period, county_code, township_name, village_name FROM roster_entries WHERE id_number = ?')
+    const nameOf = db.prepare('SELECT name FROM benefit_records WHERE id_number = ? AND benefit_code = ? ORDER BY period DESC LIMIT 1')
+    for (const benefit of rules.rosterOnly) {
+      if (!lists.has(benefit.code)) continue
+      const bit = bitOf.get(benefit.code)!
+      for (const [id, m] of receipts) {
+        if ((m & bit) === 0 || onRoster.has(id)) continue
+        const last = lastPeriod.get(id) as { period: string | null; county_code: string | null; township_name: string | null; village_name: string | null }
+        const name = (nameOf.get(id, benefit.code) as { name: string | null } | undefined)?.name ?? null
+        const kind: ViolationKind = last.period ? 'left_roster' : 'off_roster'
+        violations.push({
+          kind, id, name, regionCode: last.county_code ?? id.slice(0, 6), township: last.township_name, village: last.village_name, benefits: [benefit.name],
+          reason: last.period ? `${benefit.name}只发给建档立卡贫困残疾人，此人 ${last.period} 期后已不在花名册上` : `${benefit.name}只发给建档立卡贫困残疾人，此人不在花名册上`,
+        })
+      }
+    }
+  }
+
+  const entitled = outcomes.filter((o) => o.checked && o.level === 'entitled')
+  const eligible = entitled.reduce((n, o) => n + o.eligible, 0)
+  const received = entitled.reduce((n, o) => n + o.received, 0)
+  const violationsByKind = { ineligible: 0, exclusive: 0, off_roster: 0, left_roster: 0 } as Record<ViolationKind, number>
+  for (const v of violations) violationsByKind[v.kind]++
+  const levelOrder = (l: string) => (l === 'entitled' ? 0 : 1)
+  gaps.sort((a, b) => levelOrder(a.level) - levelOrder(b.level) || (a.townshipCode ?? '').localeCompare(b.townshipCode ?? '') ||
+    (a.villageCode ?? '').localeCompare(b.villageCode ?? '') || a.rule.localeCompare(b.rule))
+  return {
+    period, rulesName: rules.name, rulesFile: rules.file, rulesSha256: rules.sha256, rules: outcomes, persons,
+    totals: {
+      eligible, received, gaps: eligible - received, reviews: outcomes.filter((o) => o.checked && o.level === 'review').reduce((n, o) => n + o.gaps, 0),
+      violations: violations.length, coverage: eligible > 0 ? received / eligible : null,
+    },
+    byRegion, gaps, violations, violationsByKind,
+    lists: [...lists.values()].filter((l) => codes.has(l.code)).map((l) => ({ code: l.code, name: typeByCode.get(l.code)?.name ?? l.code, periods: l.periods })),
+  }
+}
+
+/** Masks 身份证号 in gap and violation items unless the person asked to see them. */
+export function presentCheck(result: CheckResult, reveal: boolean) {
+  const mask = (id: string) => (reveal ? id : maskIdNumber(id))
+  return {
+    period: result.period,
+    rules: { name: result.rulesName, file: result.rulesFile, sha256: result.rulesSha256 },
+    persons: result.persons,
+    totals: result.totals,
+    lists: result.lists,
+    ruleOutcomes: result.rules,
+    gaps: result.gaps.map((g) => ({ ...g, id: mask(g.id) })),
+    violations: result.violations.map((v) => ({ ...v, id: mask(v.id) })),
+    violationsByKind: result.violationsByKind,
+  }
+}
+
+const LEVEL_NAMES = { entitled: '应享未享', review: '需核查' } as const
+
+/**
+ * The sheets `benefit gaps --out` writes: 汇总 (each rule), one sheet of gap people per township (the
+ * township can work through its own list), and 疑似违规享受. IDs masked unless reveal.
+ */
+export function gapSheets(result: CheckResult, reveal: boolean): TableSheet[] {
+  const mask = (id: string) => (reveal ? id : maskIdNumber(id))
+  const summary: TableSheet = {
+    name: '汇总',
+    headers: ['规则编号', '规则', '政策', '级别', '符合条件', '已享受', '未享受', '覆盖率', '使用的名单期别', '依据'],
+    rows: result.rules.map((r) => [
+      r.id, r.title, r.benefit.name, r.level === 'entitled' ? '应享' : '核查', r.checked ? r.eligible : '未检查（无名单）', r.checked ? r.received : null,
+      r.checked ? r.gaps : null, r.rate === null ? null : Math.round(r.rate * 10000) / 100 + '%', r.listPeriods.join('、'), r.basis,
+    ]),
+  }
+  const headers = ['类别', '乡镇', '村', '姓名', '身份证号', '残疾等级', '年龄', '应享政策', '规则']
+  const byTownship = new Map<string, GapItem[]>()
+  for (const g of result.gaps) {
+    const key = g.township ?? '（未填乡镇）'
+    byTownship.set(key, [...(byTownship.get(key) ?? []), g])
+  }
+  const townships: TableSheet[] = [...byTownship].map(([township, items]) => ({
+    name: township,
+    headers,
+    rows: items.map((g) => [LEVEL_NAMES[g.level], g.township, g.village, g.name, mask(g.id), g.grade, g.age, g.benefit, g.reason]),
+  }))
+  const violations: TableSheet = {
+    name: '疑似违规享受',
+    headers: ['问题', '乡镇', '村', '姓名', '身份证号', '政策', '说明'],
+    rows: result.violations.map((v) => [VIOLATION_NAMES[v.kind], v.township, v.village, v.name, mask(v.id), v.benefits.join('、'), v.reason]),
+  }
+  return [summary, ...townships, violations]
+}
+
+export interface CoverageRow {
+  code: string
+  name: string
+  persons: number
+  eligible: number
+  received: number
+  gaps: number
+  coverage: number | null
+  violations: number
+  /** Per rule (indexed like CheckResult.rules): received / eligible, null when nobody is eligible or unchecked. */
+  rates: Array<number | null>
+}
+
+/** Coverage of the entitled rules by region, with the area total last (code ''). */
+export function coverageByRegion(db: Db, result: CheckResult): CoverageRow[] {
+  const name = db.prepare('SELECT name FROM regions WHERE code = ?')
+  const entitled = result.rules.map((r, i) => ({ r, i })).filter(({ r }) => r.checked && r.level === 'entitled')
+  const row = (code: string, regionName: string, t: Pick<RegionTally, 'persons' | 'eligible' | 'received' | 'violations'>): CoverageRow => {
+    const eligible = entitled.reduce((n, { i }) => n + t.eligible[i], 0)
+    const received = entitled.reduce((n, { i }) => n + t.received[i], 0)
+    return {
+      code, name: regionName, persons: t.persons, eligible, received, gaps: eligible - received, coverage: eligible > 0 ? received / eligible : null,
+      violations: t.violations, rates: result.rules.map((r, i) => (r.checked && t.eligible[i] > 0 ? t.received[i] / t.eligible[i] : null)),
+    }
+  }
+  const rows = [...result.byRegion.values()].sort((a, b) => a.code.localeCompare(b.code))
+    .map((t) => row(t.code, (name.get(t.code) as { name: string } | undefined)?.name ?? (t.code || '（未填）'), t))
+  const total = {
+    persons: result.persons, violations: result.violations.length,
+    eligible: result.rules.map((r) => r.eligible), received: result.rules.map((r) => r.received),
+  }
+  return [...rows, row('', '合计', total)]
+}
