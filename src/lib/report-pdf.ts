@@ -253,7 +253,10 @@ class ReportRenderer {
 
     const headerCells = table.columns.map((c, i) => this.balancedLines(c.header, headFonts, size, widths[i] - 2 * padX))
     const headerHeight = rowHeight(headerCells)
-    const capacity = this.box.bottom - this.box.top - headerHeight - (table.title ? SIZE.caption * 1.6 : 0)
+    const titlePitch = SIZE.caption * 1.6
+    const titleLines = table.title ? this.lines(table.title, headFonts, SIZE.caption, this.box.width) : []
+    const continuedLines = table.title ? this.lines(`${table.title}（续）`, headFonts, SIZE.caption, this.box.width) : []
+    const capacity = this.box.bottom - this.box.top - headerHeight - continuedLines.length * titlePitch
     const rows: TableRowLayout[] = []
     table.rows.forEach((row, r) => {
       const cells = row.cells.map((text, i) => wrap(text, fontsOf(r), i))
@@ -267,8 +270,6 @@ class ReportRenderer {
       }
     })
 
-    const titleLines = table.title ? this.lines(table.title, headFonts, SIZE.caption, this.box.width) : []
-    const titlePitch = SIZE.caption * 1.6
     const note = table.note ? this.lines(table.note, [this.serif], SIZE.small, this.box.width) : []
     const notePitch = SIZE.small * 1.5
     const noteHeight = note.length ? note.length * notePitch + SIZE.small * 0.4 : 0
@@ -280,10 +281,7 @@ class ReportRenderer {
     let segmentTop = 0
     let rules: Array<{ y: number; width: number }> = []
     const drawCaption = (continued: boolean): void => {
-      titleLines.forEach((line, k) => {
-        const shown = continued && k === titleLines.length - 1 ? this.lines(`${table.title}（续）`, headFonts, SIZE.caption, this.box.width).at(-1)! : line
-        this.drawCentered(shown, SIZE.caption, titlePitch)
-      })
+      for (const line of continued ? continuedLines : titleLines) this.drawCentered(line, SIZE.caption, titlePitch)
     }
     const drawCells = (cells: Line[][], height: number, alignOf: (i: number) => Align, colorOf: (i: number) => string): void => {
       cells.forEach((lines, i) => {

@@ -9,7 +9,6 @@ export default class BenefitCoverage extends BaseCommand<typeof BenefitCoverage>
   static summary = '政策覆盖率：按地区统计应享政策的人次、已享人次、覆盖率和应享未享人次'
   static description = '只计“应享”规则（“核查”规则的对象需入户核实，不计入）；各项规则的覆盖率见 --json 或 benefit gaps。'
   static examples = ['<%= config.bin %> <%= command.id %> --period 2026-11', '<%= config.bin %> <%= command.id %> --level village --json']
-  static dbMode = 'inspect' as const
   static flags = {
     period: Flags.string({ char: 'p', summary: '期别，年-月（默认最新一期）' }),
     level: Flags.string({ char: 'l', summary: '按哪一级地区统计（默认本级的下一级）', options: ['county', 'township', 'village'] }),

@@ -14,7 +14,6 @@ export default class BenefitGaps extends BaseCommand<typeof BenefitGaps> {
     '<%= config.bin %> <%= command.id %> --period 2026-11 --out 应享未享.xlsx',
     '<%= config.bin %> <%= command.id %> --rules 本县比对规则.json --json',
   ]
-  static dbMode = 'inspect' as const
   static flags = {
     period: Flags.string({ char: 'p', summary: '期别，年-月（默认最新一期）' }),
     rules: Flags.string({ summary: '比对规则文件（默认配置 benefit.rules，否则内置规则）' }),

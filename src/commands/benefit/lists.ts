@@ -5,7 +5,6 @@ import { type BenefitListSummary, listBenefitLists } from '../../lib/benefits.js
 export default class BenefitLists extends BaseCommand<typeof BenefitLists> {
   static summary = '列出已导入的政策名单（批次、期别、行数、在册人数）'
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --type 低保']
-  static dbMode = 'inspect' as const
   static flags = {
     type: Flags.string({ char: 't', summary: '只看一种政策' }),
     period: Flags.string({ char: 'p', summary: '只看一个期别' }),

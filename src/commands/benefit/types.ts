@@ -5,7 +5,6 @@ export default class BenefitTypes extends BaseCommand<typeof BenefitTypes> {
   static summary = '列出政策/帮扶措施类型（内置 20 项及本单位添加的）'
   static description = '导入名单时 --type 可用名称、其他名称或代码；一次性措施（危房改造、辅具适配等）比对时计入以往各期名单，经常性政策只看最近一期名单。'
   static examples = ['<%= config.bin %> <%= command.id %>']
-  static dbMode = 'inspect' as const
 
   async run(): Promise<BenefitType[]> {
     const types = listBenefitTypes(this.db)

@@ -13,7 +13,6 @@ export default class ReportProgress extends BaseCommand<typeof ReportProgress> {
     '<%= config.bin %> <%= command.id %> --period 2026-11 --pdf 2026年11月通报.pdf --xlsx 2026年11月通报.xlsx',
     '<%= config.bin %> <%= command.id %> --level village --json',
   ]
-  static dbMode = 'inspect' as const
   static flags = {
     period: Flags.string({ char: 'p', summary: '期别，年-月（默认最新一期）' }),
     level: Flags.string({ char: 'l', summary: '按哪一级地区统计（默认本级的下一级）', options: ['county', 'township', 'village'] }),
