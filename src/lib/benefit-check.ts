@@ -9,10 +9,10 @@
  * one-off measure every list up to it (effectiveLists). A rule whose benefit has no list is reported as
  * unchecked, never as everyone missing out.
  */
-import type { CompiledRule, CompiledRules, PersonView } from './benefit-rules.js'
+import type { CompiledRule, CompiledRules, PersonView, RuleField } from './benefit-rules.js'
 import { effectiveLists, listBenefitTypes } from './benefits.js'
 import type { Db } from './db.js'
-import { UsageError } from './errors.js'
+import { NotFoundError } from './errors.js'
 import { maskIdNumber } from './output.js'
 import { normalizeHeader } from './roster-fields.js'
 import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
@@ -109,6 +109,8 @@ export interface CheckOptions {
   items?: boolean
   /** Limit the check to one region (a code prefix). */
   region?: string
+  /** Called once per household (pass 1) and per person (pass 2), for figures read in the same passes. */
+  visit?: { household(hh: string, groupCode: string): void; person(id: string, groupCode: string, povertyStatus: string | null): void }
 }
 
 const regionColumn = (level: GroupLevel) => `${level}_code`
@@ -121,7 +123,7 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   const period = options.period ? checkPeriod(options.period) : latestPeriod(db)
   const params = periodParams(db, period)
   if (params.hi < params.lo) {
-    throw new UsageError('PERIOD_NOT_FOUND', `没有 ${period} 期的花名册`, { hint: '用 `cjfp roster periods` 查看已导入的期别' })
+    throw new NotFoundError('PERIOD_NOT_FOUND', `没有 ${period} 期的花名册`, { hint: '用 `cjfp roster periods` 查看已导入的期别' })
   }
   const groupBy = options.groupBy ?? 'township'
   const types = listBenefitTypes(db)
@@ -154,13 +156,16 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   }
 
   // Columns: which the period's roster has, and the SQL that reads each slot.
-  const periodHeaders = new Set(
+  // extra_json keys are the headers as the clerk wrote them (住房\n状况, 辅具 需求): read a slot through every
+  // header of the period that folds to one of its names, in the order the rule names them.
+  const periodHeaders = [...new Set(
     (db.prepare("SELECT columns_json FROM import_batches WHERE kind = 'roster' AND status = 'active' AND period = ?").all(period) as Array<{ columns_json: string | null }>)
-      .flatMap((b) => (b.columns_json ? (JSON.parse(b.columns_json) as string[]) : []))
-      .map(normalizeHeader),
-  )
-  const slotPresent = rules.columns.map((names) => names.some((n) => periodHeaders.has(normalizeHeader(n))))
-  const slotSql = rules.columns.map((names) => `coalesce(${names.map((n) => `json_extract(extra_json, '$."${n.replace(/'/g, "''")}"')`).join(', ')}, NULL)`)
+      .flatMap((b) => (b.columns_json ? (JSON.parse(b.columns_json) as string[]) : [])),
+  )].filter((h) => !/["\\]/.test(h))
+  const slotHeaders = rules.columns.map((names) => names.flatMap((n) => periodHeaders.filter((h) => normalizeHeader(h) === normalizeHeader(n))))
+  const slotPresent = slotHeaders.map((headers) => headers.length > 0)
+  const slotSql = slotHeaders.map((headers) =>
+    headers.length === 0 ? 'NULL' : `coalesce(${headers.map((h) => `json_extract(extra_json, '$."${h.replace(/'/g, "''")}"')`).join(', ')}, NULL)`)
 
   const regionFilter = options.region ? `AND substr(${options.region.length <= 6 ? 'county_code' : options.region.length <= 9 ? 'township_code' : 'village_code'}, 1, ${options.region.length}) = @region` : ''
   const hhKey = "coalesce(nullif(trim(household_no), ''), id_number)"
@@ -168,9 +173,12 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   // Pass 1: households — how many registered people each has, and which household benefits reach it.
   const hhCount = new Map<string, number>()
   const hhMask = new Map<string, number>()
-  for (const [id, hh] of db.prepare(`SELECT id_number, ${hhKey} FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`).raw()
-    .iterate({ ...params, region: options.region ?? null }) as Iterable<[string, string]>) {
-    hhCount.set(hh, (hhCount.get(hh) ?? 0) + 1)
+  const groupColumn = `coalesce(${regionColumn(groupBy)}, '')`
+  for (const [id, hh, code] of db.prepare(`SELECT id_number, ${hhKey}, ${groupColumn} FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`).raw()
+    .iterate({ ...params, region: options.region ?? null }) as Iterable<[string, string, string]>) {
+    const seen = hhCount.get(hh)
+    hhCount.set(hh, (seen ?? 0) + 1)
+    if (seen === undefined) options.visit?.household(hh, code)
     const own = (receipts.get(id) ?? 0) & householdBits
     const listed = listedHouseholds.get(hh) ?? 0
     if (own || listed) hhMask.set(hh, (hhMask.get(hh) ?? 0) | own | (listed & householdBits))
@@ -203,40 +211,56 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   }
   const gaps: GapItem[] = []
   const violations: Violation[] = []
+  const violationsByKind = { ineligible: 0, exclusive: 0, off_roster: 0, left_roster: 0 } as Record<ViolationKind, number>
+  const rosterOnlyBits = rules.rosterOnly.reduce((m, b) => m | (bitOf.get(b.code) ?? 0), 0)
   const onRoster = new Set<string>()
   const [py, pm] = period.split('-').map(Number)
 
-  // Pass 2: every person against every rule.
-  const select = `SELECT id_number, name, ${hhKey}, county_code, township_code, village_code, township_name, village_name, grade, category, gender,
-      relation, household_size, poverty_status, exit_year, poverty_cause, ${regionColumn(groupBy)}${slotSql.map((s) => `, ${s}`).join('')}
+  // Pass 2: every person against every rule. Only the fields the rules read are selected (and the
+  // names and places when the gap list is wanted): on a province's 500,000 rows each column costs.
+  const FIELD_COLUMNS: Record<RuleField, string | null> = {
+    grade: 'grade', category: 'category', gender: 'gender', povertyStatus: 'poverty_status', relation: 'relation', householdSize: 'household_size',
+    povertyCause: 'poverty_cause', exitYear: 'exit_year', age: null, householdDisabled: null,
+  }
+  const fields = rules.fields.filter((f) => FIELD_COLUMNS[f] !== null)
+  const placeColumns = options.items ? ', name, county_code, township_code, village_code, township_name, village_name, grade' : ''
+  const select = `SELECT id_number, ${hhKey}, ${groupColumn}, poverty_status${fields.map((f) => `, ${FIELD_COLUMNS[f]}`).join('')}${placeColumns}
+      ${slotSql.map((sql) => `, ${sql}`).join('')}
     FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`
+  const firstPlace = 4 + fields.length
+  const firstSlot = firstPlace + (options.items ? 7 : 0)
   let mask = 0
   const view: PersonView = {
     grade: null, category: null, age: null, gender: null, povertyStatus: null, relation: null, householdSize: null, householdDisabled: 1,
     povertyCause: null, exitYear: null, columns: [], receives: (code) => (mask & (bitOf.get(code) ?? 0)) !== 0,
   }
+  const setters = fields.map((f, k) => (row: unknown[]) => {
+    ;(view as unknown as Record<string, unknown>)[f] = row[4 + k]
+  })
   let persons = 0
   for (const row of db.prepare(select).raw().iterate({ ...params, region: options.region ?? null }) as Iterable<unknown[]>) {
     persons++
     const id = row[0] as string
-    const hh = row[2] as string
-    onRoster.add(id)
+    const hh = row[1] as string
+    const code = row[2] as string
+    options.visit?.person(id, code, row[3] as string | null)
     mask = (receipts.get(id) ?? 0) | (hhMask.get(hh) ?? 0)
+    if (mask & rosterOnlyBits) onRoster.add(id)
+    for (const set of setters) set(row)
     const by = Number(id.slice(6, 10))
     const bm = Number(id.slice(10, 12))
-    view.grade = row[8] as number | null
-    view.category = row[9] as number | null
-    view.gender = row[10] as string | null
-    view.relation = row[11] as string | null
-    view.householdSize = row[12] as number | null
-    view.povertyStatus = row[13] as string | null
-    view.exitYear = row[14] as number | null
-    view.povertyCause = row[15] as string | null
     view.age = py - by - (bm > pm ? 1 : 0)
     view.householdDisabled = hhCount.get(hh) ?? 1
-    view.columns = row.slice(17).map((v) => (v === null || v === undefined ? null : String(v)))
-    const tally = tallyOf((row[16] as string | null) ?? '')
+    for (let k = 0; k < slotSql.length; k++) {
+      const v = row[firstSlot + k]
+      view.columns[k] = v === null || v === undefined ? null : String(v)
+    }
+    const tally = tallyOf(code)
     tally.persons++
+    const place = () => ({
+      name: row[firstPlace] as string, countyCode: row[firstPlace + 1] as string | null, townshipCode: row[firstPlace + 2] as string | null,
+      villageCode: row[firstPlace + 3] as string | null, township: row[firstPlace + 4] as string | null, village: row[firstPlace + 5] as string | null,
+    })
     for (const { rule, index, outcome } of checkedRules) {
       if (!rule.test(view)) continue
       tally.eligible[index]++
@@ -245,21 +269,20 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
         tally.received[index]++
         outcome.received++
       } else if (options.items) {
-        gaps.push({
-          rule: rule.id, level: rule.level, benefit: rule.type.name, id, name: row[1] as string, countyCode: row[3] as string | null,
-          townshipCode: row[4] as string | null, township: row[6] as string | null, villageCode: row[5] as string | null, village: row[7] as string | null,
-          grade: view.grade, age: view.age, reason: rule.title,
-        })
+        gaps.push({ rule: rule.id, level: rule.level, benefit: rule.type.name, id, ...place(), grade: row[firstPlace + 6] as number | null, age: view.age, reason: rule.title })
       }
     }
     if (mask === 0) continue
     const violation = (kind: ViolationKind, benefits: string[], reason: string) => {
       tally.violations++
-      violations.push({ kind, id, name: row[1] as string, regionCode: (row[16] as string | null) ?? null, township: row[6] as string | null, village: row[7] as string | null, benefits, reason })
+      violationsByKind[kind]++
+      if (!options.items) return
+      const p = place()
+      violations.push({ kind, id, name: p.name, regionCode: code || null, township: p.township, village: p.village, benefits, reason })
     }
-    for (const [code, strict] of strictChecked) {
-      if ((mask & bitOf.get(code)!) === 0 || strict.some((r) => r.test(view))) continue
-      violation('ineligible', [typeByCode.get(code)!.name], `正在享受${typeByCode.get(code)!.name}，但不符合「${strict.map((r) => r.title).join('」或「')}」`)
+    for (const [benefit, strict] of strictChecked) {
+      if ((mask & bitOf.get(benefit)!) === 0 || strict.some((r) => r.test(view))) continue
+      violation('ineligible', [typeByCode.get(benefit)!.name], `正在享受${typeByCode.get(benefit)!.name}，但不符合「${strict.map((r) => r.title).join('」或「')}」`)
     }
     for (const e of exclusionsChecked) {
       const [a, b] = e.benefits
@@ -273,16 +296,18 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
 
   // Recipients of roster-only benefits who are not on this period's roster (a whole-area check only).
   if (!options.region) {
-    const lastPeriod = db.prepare('SELECT max(period) AS period, county_code, township_name, village_name FROM roster_entries WHERE id_number = ?')
+    // Left: on an earlier roster; a later roster (checking a past period) does not make someone a leaver.
+    const lastPeriod = db.prepare('SELECT max(period) AS period, county_code, township_name, village_name FROM roster_entries WHERE id_number = ? AND period < ?')
     const nameOf = db.prepare('SELECT name FROM benefit_records WHERE id_number = ? AND benefit_code = ? ORDER BY period DESC LIMIT 1')
     for (const benefit of rules.rosterOnly) {
       if (!lists.has(benefit.code)) continue
       const bit = bitOf.get(benefit.code)!
       for (const [id, m] of receipts) {
         if ((m & bit) === 0 || onRoster.has(id)) continue
-        const last = lastPeriod.get(id) as { period: string | null; county_code: string | null; township_name: string | null; village_name: string | null }
+        const last = lastPeriod.get(id, period) as { period: string | null; county_code: string | null; township_name: string | null; village_name: string | null }
         const name = (nameOf.get(id, benefit.code) as { name: string | null } | undefined)?.name ?? null
         const kind: ViolationKind = last.period ? 'left_roster' : 'off_roster'
+        violationsByKind[kind]++
         violations.push({
           kind, id, name, regionCode: last.county_code ?? id.slice(0, 6), township: last.township_name, village: last.village_name, benefits: [benefit.name],
           reason: last.period ? `${benefit.name}只发给建档立卡贫困残疾人，此人 ${last.period} 期后已不在花名册上` : `${benefit.name}只发给建档立卡贫困残疾人，此人不在花名册上`,
@@ -294,8 +319,6 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   const entitled = outcomes.filter((o) => o.checked && o.level === 'entitled')
   const eligible = entitled.reduce((n, o) => n + o.eligible, 0)
   const received = entitled.reduce((n, o) => n + o.received, 0)
-  const violationsByKind = { ineligible: 0, exclusive: 0, off_roster: 0, left_roster: 0 } as Record<ViolationKind, number>
-  for (const v of violations) violationsByKind[v.kind]++
   const levelOrder = (l: string) => (l === 'entitled' ? 0 : 1)
   gaps.sort((a, b) => levelOrder(a.level) - levelOrder(b.level) || (a.townshipCode ?? '').localeCompare(b.townshipCode ?? '') ||
     (a.villageCode ?? '').localeCompare(b.villageCode ?? '') || a.rule.localeCompare(b.rule))
@@ -303,7 +326,7 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
     period, rulesName: rules.name, rulesFile: rules.file, rulesSha256: rules.sha256, rules: outcomes, persons,
     totals: {
       eligible, received, gaps: eligible - received, reviews: outcomes.filter((o) => o.checked && o.level === 'review').reduce((n, o) => n + o.gaps, 0),
-      violations: violations.length, coverage: eligible > 0 ? received / eligible : null,
+      violations: Object.values(violationsByKind).reduce((n, k) => n + k, 0), coverage: eligible > 0 ? received / eligible : null,
     },
     byRegion, gaps, violations, violationsByKind,
     lists: [...lists.values()].filter((l) => codes.has(l.code)).map((l) => ({ code: l.code, name: typeByCode.get(l.code)?.name ?? l.code, periods: l.periods })),
@@ -389,7 +412,7 @@ export function coverageByRegion(db: Db, result: CheckResult): CoverageRow[] {
   const rows = [...result.byRegion.values()].sort((a, b) => a.code.localeCompare(b.code))
     .map((t) => row(t.code, (name.get(t.code) as { name: string } | undefined)?.name ?? (t.code || '（未填）'), t))
   const total = {
-    persons: result.persons, violations: result.violations.length,
+    persons: result.persons, violations: result.totals.violations, // violations holds items only when asked for
     eligible: result.rules.map((r) => r.eligible), received: result.rules.map((r) => r.received),
   }
   return [...rows, row('', '合计', total)]

@@ -145,6 +145,8 @@ export interface CompiledRules {
   rosterOnly: BenefitType[]
   /** Column slots: each the names one column may go by. */
   columns: string[][]
+  /** Roster fields any rule reads (a check reads only these). */
+  fields: RuleField[]
 }
 
 /** The rule file to use: the one given, else config benefit.rules (relative to the database's folder), else the default. */
@@ -180,6 +182,7 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
   const data = parsed.data
   const seen = new Set<string>()
   const columns: string[][] = []
+  const fields = new Set<RuleField>()
   const slotOf = (names: string[]): number => {
     const key = names.map(normalizeHeader).join('|')
     const found = columns.findIndex((c) => c.map(normalizeHeader).join('|') === key)
@@ -203,6 +206,7 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
     const receivesCodes: string[] = []
     const test = compile(rule.when, {
       where, file: name,
+      field: (f) => fields.add(f),
       slot: (names) => {
         const slot = slotOf(names)
         slots.push(slot)
@@ -224,7 +228,7 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
     return { id: e.id, reason: e.reason, benefits: [a, b] as [BenefitType, BenefitType] }
   })
   const rosterOnly = data.rosterOnly.map((b, i) => typeOf(`rosterOnly 第 ${i + 1} 项`, b))
-  return { name: data.name, file, sha256: createHash('sha256').update(text).digest('hex'), rules, exclusions, rosterOnly, columns }
+  return { name: data.name, file, sha256: createHash('sha256').update(text).digest('hex'), rules, exclusions, rosterOnly, columns, fields: [...fields] }
 }
 
 function invalid(file: string, reason: string, hint?: string): ValidationError {
@@ -233,14 +237,90 @@ function invalid(file: string, reason: string, hint?: string): ValidationError {
   })
 }
 
-/** "line 12, column 5" from a JSON.parse error (Node 20 gives only a position). */
+/** "line 12, column 5" of a JSON syntax error. Node 20's JSON.parse names no position for an unexpected token, so find it. */
 function jsonPosition(text: string, error: Error): string {
-  const match = /position (\d+)/.exec(error.message)
-  if (!match) return error.message
-  const before = text.slice(0, Number(match[1]))
+  let offset = syntaxErrorOffset(text)
+  if (offset < 0) {
+    const match = /position (\d+)/.exec(error.message)
+    if (!match) return error.message
+    offset = Number(match[1])
+  }
+  const before = text.slice(0, offset)
   const line = before.split('\n').length
   const column = before.length - before.lastIndexOf('\n')
   return `第 ${line} 行第 ${column} 列附近有语法错误（常见原因：多了或少了逗号、引号不成对）`
+}
+
+/** Where a JSON text stops being JSON (the offset of the first character that cannot follow), or -1 when it is valid. */
+function syntaxErrorOffset(text: string): number {
+  let i = 0
+  const fail = (): never => {
+    throw i
+  }
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++
+  }
+  const string = () => {
+    i++
+    while (i < text.length) {
+      const c = text[i]
+      if (c === '"') {
+        i++
+        return
+      }
+      if (c === '\\') {
+        if (!/^(["\\/bfnrt]|u[0-9a-fA-F]{4})/.test(text.slice(i + 1, i + 6))) fail()
+        i += text[i + 1] === 'u' ? 6 : 2
+        continue
+      }
+      if (c < ' ') fail()
+      i++
+    }
+    fail()
+  }
+  const value = (): void => {
+    space()
+    const c = text[i]
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']'
+      i++
+      space()
+      if (text[i] === close) {
+        i++
+        return
+      }
+      for (;;) {
+        if (c === '{') {
+          space()
+          if (text[i] !== '"') fail()
+          string()
+          space()
+          if (text[i] !== ':') fail()
+          i++
+        }
+        value()
+        space()
+        if (text[i] === ',') i++
+        else if (text[i] === close) {
+          i++
+          return
+        } else fail()
+      }
+    }
+    if (c === '"') return string()
+    const literal = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400))
+    if (!literal) fail()
+    i += literal![0].length
+  }
+  try {
+    value()
+    space()
+    if (i < text.length) fail()
+    return -1
+  } catch (at) {
+    if (typeof at === 'number') return at
+    throw at
+  }
 }
 
 const FIELD_NAMES: Record<string, string> = {
@@ -249,9 +329,24 @@ const FIELD_NAMES: Record<string, string> = {
   reason: '理由 reason', rosterOnly: 'rosterOnly', basis: '依据 basis', version: '版本 version',
 }
 
+/** The keys that pick a branch of ConditionSchema's union, in the union's order. */
+const CONDITION_KEYS = ['all', 'any', 'not', 'receives', 'field', 'column'] as const
+
+const valueAt = (json: unknown, path: Array<string | number>): unknown =>
+  path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), json)
+
 /** Turns the first zod issue into a sentence naming the rule (by position and id) and the problem. */
 function describeIssue(json: unknown, issue: z.ZodIssue): string {
   const path = issue.path
+  // A condition that says which kind it is ({"field": …}) is judged by that kind's own mistake (a
+  // string after gte, an unknown field), not by the list of every kind a condition may be.
+  if (issue.code === 'invalid_union') {
+    const value = valueAt(json, path)
+    const branch = value !== null && typeof value === 'object' && !Array.isArray(value) ? CONDITION_KEYS.findIndex((k) => k in value) : -1
+    const inner = branch >= 0 ? issue.unionErrors[branch]?.issues[0] : undefined
+    if (inner) return describeIssue(json, inner)
+  }
+  if (path.length === 0 && issue.code === 'invalid_type') return '整个文件应为一个 JSON 对象：{ "name": …, "rules": [ … ] }'
   let where = ''
   if ((path[0] === 'rules' || path[0] === 'exclusions') && typeof path[1] === 'number') {
     const list = (json as Record<string, Array<{ id?: unknown }>>)[path[0]]
@@ -262,11 +357,17 @@ function describeIssue(json: unknown, issue: z.ZodIssue): string {
   const key = rest.length > 0 ? rest[rest.length - 1] : ''
   const label = rest[0] === 'when' ? `条件 when${rest.length > 1 ? ` 中的 ${key}` : ''}` : FIELD_NAMES[key] ?? key
   const reason = (() => {
+    if (issue.code === 'invalid_union' && valueAt(json, path) === undefined) return '缺少这一项'
     if (issue.code === 'invalid_union') return `写法不对：每个条件应为 {"field": …}、{"column": …}、{"receives": …}、{"all": […]}、{"any": […]} 或 {"not": …} 之一，可用字段：${Object.entries(RULE_FIELDS).map(([k, v]) => `${k}（${v.name}）`).join('、')}`
-    if (issue.code === 'unrecognized_keys') return `有不认识的项 ${issue.keys.join('、')}（可用的比较：${TESTS.join('、')}）`
+    if (issue.code === 'unrecognized_keys') {
+      return `有不认识的项 ${issue.keys.join('、')}${rest[0] === 'when' ? `（可用的比较：${TESTS.join('、')}）` : ''}`
+    }
     if (issue.code === 'invalid_type' && issue.received === 'undefined') return '缺少这一项'
-    if (issue.code === 'invalid_type') return `类型不对（应为${issue.expected === 'number' ? '数字' : issue.expected === 'string' ? '文字' : issue.expected === 'array' ? '列表' : issue.expected === 'boolean' ? 'true/false' : issue.expected}）`
-    if (issue.code === 'invalid_enum_value') return `应为 ${issue.options.join('、')} 之一`
+    if (issue.code === 'invalid_type') return `类型不对（应为${issue.expected === 'number' ? '数字' : issue.expected === 'string' ? '文字' : issue.expected === 'array' ? '列表' : issue.expected === 'boolean' ? 'true/false' : issue.expected === 'object' ? '{ … }' : issue.expected}）`
+    if (issue.code === 'invalid_enum_value') {
+      const names = key === 'field' ? Object.entries(RULE_FIELDS).map(([k, v]) => `${k}（${v.name}）`) : issue.options
+      return `「${String(issue.received)}」不对，应为 ${names.join('、')} 之一`
+    }
     if (issue.code === 'too_small' && issue.type === 'array') return '不能为空列表'
     if (issue.code === 'too_big' || issue.code === 'too_small') return `超出范围（${issue.message}）`
     if (issue.code === 'invalid_string') return key === 'id' ? '编号只能用英文字母、数字、- 和 _' : '写法不对'
@@ -278,6 +379,7 @@ function describeIssue(json: unknown, issue: z.ZodIssue): string {
 interface CompileContext {
   where: string
   file: string
+  field(f: RuleField): void
   slot(names: string[]): number
   benefit(text: string): string
 }
@@ -306,6 +408,7 @@ function compile(c: Condition, ctx: CompileContext): Predicate {
   let numeric = false
   if ('field' in c) {
     const field = c.field
+    ctx.field(field)
     numeric = RULE_FIELDS[field].kind === 'number'
     read = (p) => p[field]
   } else {

@@ -344,7 +344,8 @@ export async function importBenefitList(db: Db, file: string, options: BenefitIm
       VALUES (@batch, @period, @code, @idNumber, @name, @householdNo, @amount, @startDate, @endDate, @row, @extra)`)
     const listedBefore = db.prepare('SELECT batch_id AS batch FROM benefit_records WHERE period = ? AND benefit_code = ? AND id_number = ?')
     const onRoster = rosterPeriod ? db.prepare(`SELECT name FROM roster_entries WHERE period = ? AND id_number = ?`) : null
-    const lastOnRoster = db.prepare('SELECT max(period) AS period FROM roster_entries WHERE id_number = ?')
+    // Left: on a roster up to the list's period; someone only on a later roster has not left anything.
+    const lastOnRoster = db.prepare('SELECT max(period) AS period FROM roster_entries WHERE id_number = ? AND period <= ?')
     let warningCount = 0
     const warn = (w: BenefitWarning) => {
       insertWarning.run(batchId, w.row, w.column, w.code, w.from, w.to)
@@ -381,7 +382,7 @@ export async function importBenefitList(db: Db, file: string, options: BenefitIm
           warn({ row: row.rowNumber, column: match.headers[match.columns.name!], code: 'name_mismatch', from: record.name, to: rosterRow.name })
         }
       } else {
-        const last = (lastOnRoster.get(record.idNumber) as { period: string | null }).period
+        const last = (lastOnRoster.get(record.idNumber, period) as { period: string | null }).period
         const status = last ? 'left' : 'never'
         result.offRoster.count++
         result.offRoster[status]++
@@ -487,7 +488,15 @@ export function presentBenefitImport(result: BenefitImportResult, reveal: boolea
  * @throws NotFoundError BATCH_NOT_FOUND
  */
 export function rejectedBenefitRows(db: Db, batchId: number): RejectedRowExport {
-  return readRejectedRows(db, batchId, 'benefit', `找不到第 ${batchId} 批政策名单导入`, '批次号见 `cjfp benefit lists`')
+  const data = readRejectedRows(db, batchId, 'benefit', `找不到第 ${batchId} 批政策名单导入`, '批次号见 `cjfp benefit lists`')
+  // The shared reader masks the roster's sensitive fields; a list's 户主身份证号 is an ID number too.
+  const mapping = db.prepare('SELECT mapping_json FROM import_batches WHERE id = ?').get(batchId) as { mapping_json: string | null }
+  const fields: Record<string, string> = mapping.mapping_json ? JSON.parse(mapping.mapping_json) : {}
+  const sensitiveColumns = { ...data.sensitiveColumns }
+  data.headers.forEach((h, i) => {
+    if (fields[h] === 'headIdNumber') sensitiveColumns[i] = 'idNumber'
+  })
+  return { ...data, sensitiveColumns }
 }
 
 // ───────────────────────────── the lists held ─────────────────────────────

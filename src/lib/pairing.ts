@@ -820,23 +820,42 @@ export function pairingCoverage(db: Db, period: string, regionCode: string, opti
   return tally(rows)
 }
 
+/** Pairing coverage of the households of one place (county, township, village as the roster gives them). */
+export interface PlaceCoverage extends Omit<PairingCoverage, 'rate'> {
+  county: string | null
+  township: string | null
+  village: string | null
+}
+
 /**
- * Pairing coverage of a period's households grouped by region code at one level (county, township or
- * village code of the household), in one pass; for the progress notice. Keys are the codes ('' = blank).
+ * Pairing coverage of a period's households grouped by place, in one pass over the roster; sum the
+ * places of a region with coverageIn. For task lists and reports that need many regions at once.
  */
-export function pairingCoverageByRegion(db: Db, period: string, level: 'county' | 'township' | 'village', options: { today?: Date } = {}): Map<string, PairingCoverage> {
-  const rows = db
-    .prepare(`WITH ${HOUSEHOLDS_CTE},
+export function pairingCoverageByPlace(db: Db, period: string, options: { today?: Date } = {}): PlaceCoverage[] {
+  return db
+    .prepare(`WITH ${HOUSEHOLDS_CTE.replace(", group_concat(name, '、') AS members", '')},
       pa AS (SELECT p.household_no AS hh, count(*) AS helpers, max(coalesce(trim(p.measures), '') <> '') AS measures, max(coalesce(p.funds, 0) > 0) AS funds
         FROM pairings p WHERE ${ACTIVE} GROUP BY p.household_no)
-      SELECT coalesce(hh.${level}_code, '') AS code, count(*) AS households, sum(pa.helpers > 0) AS withHelper, sum(pa.measures = 1) AS withMeasures,
-        sum(pa.funds = 1) AS withFunds, sum(pa.helpers > 0 AND pa.measures = 1 AND pa.funds = 1) AS complete
-      FROM hh LEFT JOIN pa ON pa.hh = hh.hh GROUP BY 1`)
-    .all({ ...periodParams(db, period), today: localDate(options.today) }) as Array<Omit<PairingCoverage, 'rate'> & { code: string }>
-  return new Map(rows.map(({ code, ...c }) => {
-    const counts = { households: c.households, withHelper: c.withHelper ?? 0, withMeasures: c.withMeasures ?? 0, withFunds: c.withFunds ?? 0, complete: c.complete ?? 0 }
-    return [code, { ...counts, rate: counts.households === 0 ? null : Math.round((counts.complete / counts.households) * 10000) / 100 }]
-  }))
+      SELECT hh.county_code AS county, hh.township_code AS township, hh.village_code AS village, count(*) AS households,
+        coalesce(sum(pa.helpers > 0), 0) AS withHelper, coalesce(sum(pa.measures = 1), 0) AS withMeasures, coalesce(sum(pa.funds = 1), 0) AS withFunds,
+        coalesce(sum(pa.helpers > 0 AND pa.measures = 1 AND pa.funds = 1), 0) AS complete
+      FROM hh LEFT JOIN pa ON pa.hh = hh.hh GROUP BY 1, 2, 3`)
+    .all({ ...periodParams(db, period), today: localDate(options.today) }) as PlaceCoverage[]
+}
+
+/** The coverage of a region (a code prefix: county and above by county code, townships and villages by their own) from pairingCoverageByPlace. */
+export function coverageIn(places: PlaceCoverage[], regionCode: string): PairingCoverage {
+  const sum = { households: 0, withHelper: 0, withMeasures: 0, withFunds: 0, complete: 0 }
+  for (const p of places) {
+    const code = regionCode.length <= 6 ? p.county : regionCode.length <= 9 ? p.township : p.village
+    if (!code || (regionCode.length <= 6 ? !code.startsWith(regionCode) : code !== regionCode)) continue
+    sum.households += p.households
+    sum.withHelper += p.withHelper
+    sum.withMeasures += p.withMeasures
+    sum.withFunds += p.withFunds
+    sum.complete += p.complete
+  }
+  return { ...sum, rate: sum.households === 0 ? null : Math.round((sum.complete / sum.households) * 10000) / 100 }
 }
 
 /**

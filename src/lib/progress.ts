@@ -11,7 +11,7 @@ import { getConfigValue } from './config.js'
 import type { Db } from './db.js'
 import { UsageError } from './errors.js'
 import { letterStatus } from './letters.js'
-import { localDate, pairingCoverageByRegion } from './pairing.js'
+import { localDate } from './pairing.js'
 import { type MetricCode, METRICS, type RegionFigures, type ReportDocument, type ReportRow } from './report-model.js'
 import { latestPeriod, listPeriods, PERIOD_ROWS, periodParams } from './roster-query.js'
 import { checkPeriod } from './roster.js'
@@ -64,10 +64,42 @@ function asOfFor(period: string, today: string): string {
   return last < today ? last : today
 }
 
-/** Figures of one period keyed by region code; '' is the whole area. */
+/** The roster's head counts of a period by region and poverty status kind, in one SQL pass (the previous period's figures). */
+function rosterCounts(db: Db, period: string, level: GroupLevel): Map<string, Values> {
+  const figures = new Map<string, Values>()
+  const rows = db
+    .prepare(`SELECT coalesce(${level}_code, '') AS code, count(*) AS n, count(DISTINCT coalesce(nullif(trim(household_no), ''), id_number)) AS households,
+        sum(s.kind = 'poor') AS poor, sum(s.kind = 'exited') AS exited, sum(s.kind = 'returned') AS returned, sum(s.kind = 'monitored') AS monitored
+      FROM roster_entries LEFT JOIN poverty_statuses s ON s.name = poverty_status WHERE ${PERIOD_ROWS} GROUP BY 1`)
+    .all(periodParams(db, period)) as Array<{ code: string; n: number; households: number; poor: number; exited: number; returned: number; monitored: number }>
+  const total: Values = { registered: 0, households: 0, poor: 0, exited: 0, returned: 0, monitored: 0 }
+  for (const r of rows) {
+    const v: Values = { registered: r.n, households: r.households, poor: r.poor ?? 0, exited: r.exited ?? 0, returned: r.returned ?? 0, monitored: r.monitored ?? 0 }
+    figures.set(r.code, v)
+    for (const k of Object.keys(total) as MetricCode[]) total[k] = (total[k] as number) + (v[k] as number)
+  }
+  // A household split over two regions counts in each; the area's total counts it once.
+  total.households = (db.prepare(`SELECT count(DISTINCT coalesce(nullif(trim(household_no), ''), id_number)) AS n FROM roster_entries WHERE ${PERIOD_ROWS}`)
+    .get(periodParams(db, period)) as { n: number }).n
+  figures.set('', total)
+  for (const v of figures.values()) {
+    v.exitRate = ratio(v.exited, v.registered)
+    v.returnRate = ratio(v.returned, v.registered)
+  }
+  return figures
+}
+
+const PAIR_HELPER = 1
+const PAIR_MEASURES = 2
+const PAIR_FUNDS = 4
+
+/**
+ * Figures of one period keyed by region code ('' is the whole area), read in the benefit check's two
+ * passes over the period's roster: households and pairing in the first, persons, statuses, new and
+ * left people and the rules in the second; letters and tasks from their own small tables.
+ */
 function periodFigures(db: Db, period: string, previous: string | null, level: GroupLevel, rules: CompiledRules, asOf: string, today: Date) {
   const len = LEVEL_LENGTH[level]
-  const col = `${level}_code`
   const figures = new Map<string, Values>()
   const of = (code: string): Values => {
     let v = figures.get(code)
@@ -81,55 +113,55 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
     }
   }
 
-  // Roster: head counts by poverty status kind.
-  const params = periodParams(db, period)
-  const counts = db
-    .prepare(`SELECT coalesce(${col}, '') AS code, count(*) AS n, count(DISTINCT coalesce(nullif(trim(household_no), ''), id_number)) AS households,
-        sum(s.kind = 'poor') AS poor, sum(s.kind = 'exited') AS exited, sum(s.kind = 'returned') AS returned, sum(s.kind = 'monitored') AS monitored
-      FROM roster_entries LEFT JOIN poverty_statuses s ON s.name = poverty_status WHERE ${PERIOD_ROWS} GROUP BY 1`)
-    .all(params) as Array<{ code: string; n: number; households: number; poor: number; exited: number; returned: number; monitored: number }>
-  for (const c of counts) {
-    add(c.code, 'registered', c.n)
-    add(c.code, 'households', c.households)
-    add(c.code, 'poor', c.poor ?? 0)
-    add(c.code, 'exited', c.exited ?? 0)
-    add(c.code, 'returned', c.returned ?? 0)
-    add(c.code, 'monitored', c.monitored ?? 0)
-  }
-
-  // New and left since the previous period, by the region each person is (or was) in.
+  // Who was on the previous roster, and where: new and left people by region.
+  const before = new Map<string, string>()
   if (previous) {
-    const before = new Map<string, string>()
-    for (const [id, code] of db.prepare(`SELECT id_number, coalesce(${col}, '') FROM roster_entries WHERE ${PERIOD_ROWS}`).raw().iterate(periodParams(db, previous)) as Iterable<[string, string]>) {
+    for (const [id, code] of db.prepare(`SELECT id_number, coalesce(${level}_code, '') FROM roster_entries WHERE ${PERIOD_ROWS}`).raw().iterate(periodParams(db, previous)) as Iterable<[string, string]>) {
       before.set(id, code)
     }
+  }
+  // What each household's active pairings provide (帮扶人, 措施, 资金) as bits.
+  const pairing = new Map<string, number>()
+  for (const [hh, bits] of db
+    .prepare(`SELECT household_no, max(1 + 2 * (coalesce(trim(measures), '') <> '') + 4 * (coalesce(funds, 0) > 0)) FROM pairings
+      WHERE end_date IS NULL OR end_date > ? GROUP BY household_no`).raw().iterate(localDate(today)) as Iterable<[string, number]>) {
+    pairing.set(hh, bits)
+  }
+  const kinds = new Map((db.prepare('SELECT name, kind FROM poverty_statuses').all() as Array<{ name: string; kind: string }>).map((r) => [r.name, r.kind]))
+  const kindMetric: Record<string, MetricCode> = { poor: 'poor', exited: 'exited', returned: 'returned', monitored: 'monitored' }
+  of('')
+
+  const check = checkBenefits(db, rules, {
+    period, groupBy: level,
+    visit: {
+      household(hh, code) {
+        add(code, 'households', 1)
+        const bits = pairing.get(hh) ?? 0
+        if (bits & PAIR_HELPER) add(code, 'helperRate', 1)
+        if (bits & PAIR_MEASURES) add(code, 'measuresRate', 1)
+        if (bits & PAIR_FUNDS) add(code, 'fundsRate', 1)
+        if (bits === (PAIR_HELPER | PAIR_MEASURES | PAIR_FUNDS)) add(code, 'pairingFullRate', 1)
+      },
+      person(id, code, status) {
+        add(code, 'registered', 1)
+        const kind = status ? kinds.get(status) : undefined
+        if (kind) add(code, kindMetric[kind], 1)
+        if (previous) {
+          if (before.has(id)) before.delete(id)
+          else add(code, 'newThisPeriod', 1)
+        }
+      },
+    },
+  })
+  if (previous) {
     for (const code of figures.keys()) {
-      of(code).newThisPeriod = 0
-      of(code).leftThisPeriod = 0
-    }
-    for (const [id, code] of db.prepare(`SELECT id_number, coalesce(${col}, '') FROM roster_entries WHERE ${PERIOD_ROWS}`).raw().iterate(params) as Iterable<[string, string]>) {
-      if (before.has(id)) before.delete(id)
-      else add(code, 'newThisPeriod', 1)
+      of(code).newThisPeriod ??= 0
+      of(code).leftThisPeriod ??= 0
     }
     for (const code of before.values()) add(code, 'leftThisPeriod', 1)
   }
 
-  // Pairing: every household has a helper, measures and funds.
-  for (const [code, c] of pairingCoverageByRegion(db, period, level, { today })) {
-    const v = of(code)
-    v.helperRate = c.withHelper
-    v.measuresRate = c.withMeasures
-    v.fundsRate = c.withFunds
-    v.pairingFullRate = c.complete
-    const t = of('')
-    t.helperRate = ((t.helperRate as number) ?? 0) + c.withHelper
-    t.measuresRate = ((t.measuresRate as number) ?? 0) + c.withMeasures
-    t.fundsRate = ((t.fundsRate as number) ?? 0) + c.withFunds
-    t.pairingFullRate = ((t.pairingFullRate as number) ?? 0) + c.complete
-  }
-
   // Benefits by the rule file.
-  const check = checkBenefits(db, rules, { period, groupBy: level })
   const metricRules = new Map<string, number[]>()
   check.rules.forEach((r, i) => {
     if (r.metric && r.checked) metricRules.set(r.metric, [...(metricRules.get(r.metric) ?? []), i])
@@ -150,7 +182,7 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
     }
   }
   // Off-roster recipients have no region of this level; they count in the total only.
-  const offRoster = check.violations.filter((v) => v.kind === 'off_roster' || v.kind === 'left_roster').length
+  const offRoster = check.violationsByKind.off_roster + check.violationsByKind.left_roster
   if (offRoster > 0) of('').violations = ((of('').violations as number) ?? 0) + offRoster
 
   // Letters (责任状) issued to and signed by each region, and the region's tasks.
@@ -171,6 +203,7 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
   // Rates from the counts.
   for (const [code, v] of figures) {
     const households = v.households as number | undefined
+    for (const m of ['registered', 'poor', 'exited', 'returned', 'monitored'] as const) v[m] ??= 0
     v.exitRate = ratio(v.exited, v.registered)
     v.returnRate = ratio(v.returned, v.registered)
     v.helperRate = ratio(v.helperRate ?? 0, households)
@@ -213,7 +246,8 @@ export function progressReport(db: Db, options: ProgressOptions): ProgressReport
   const today = localDate(options.today)
   const asOf = asOfFor(period, today)
   const current = periodFigures(db, period, previous, level, options.rules, asOf, options.today ?? new Date())
-  const prior = previous ? periodFigures(db, previous, null, level, options.rules, asOfFor(previous, today), options.today ?? new Date()) : null
+  // The previous period's head counts and exits, for the change columns.
+  const prior = previous ? { figures: rosterCounts(db, previous, level) } : null
 
   const codes = [...current.figures.keys()].filter((c) => c !== '').sort((a, b) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)))
   const names = regionNames(db, codes.filter(Boolean))

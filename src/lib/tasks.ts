@@ -15,7 +15,7 @@ import { findAction, findIndicator, type IndicatorItem } from './catalog.js'
 import type { Db } from './db.js'
 import { ConflictError, NotFoundError, UsageError, ValidationError } from './errors.js'
 import { toHalfWidth } from './idcard.js'
-import { pairingCoverage } from './pairing.js'
+import { coverageIn, pairingCoverageByPlace, type PlaceCoverage } from './pairing.js'
 import { LEVEL_NAMES, normalizeRegionCode, type RegionLevel, shortNamesOf } from './regions.js'
 import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
 import { openTable } from './table-reader.js'
@@ -308,13 +308,16 @@ function presentTasks(db: Db, rows: TaskRow[], asOfInput: string | undefined): T
     const period = rosterPeriodFor(db, asOfInput ? asOf : undefined)
     const area = getArea(db)
     const places = period ? rosterPlaceCounts(db, period, area.code) : []
+    // Pairing coverage of every place at once: a province's hundreds of tasks each need a region's sum.
+    let pairingPlaces: PlaceCoverage[] | null = null
     for (const row of needsRoster) {
       if (!period) {
         computed.set(row.id, { value: null, note: asOfInput ? `${asOf.slice(0, 7)} 及以前没有花名册，无法计算` : '还没有导入花名册，无法计算' })
         continue
       }
       if (row.indicator_code === 'pairing_coverage') {
-        const c = pairingCoverage(db, period, row.region_code)
+        pairingPlaces ??= pairingCoverageByPlace(db, period)
+        const c = coverageIn(pairingPlaces, row.region_code)
         computed.set(row.id, c.households
           ? { value: c.rate, note: `${period} 期花名册：${row.region_name} ${c.households} 户，帮扶人、帮扶措施、帮扶资金齐全 ${c.complete} 户` }
           : { value: null, note: `${period} 期花名册中${row.region_name}没有登记的户` })
