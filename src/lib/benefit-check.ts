@@ -333,6 +333,16 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   }
 }
 
+/** What a reader should know about a check: rules not checked for want of a list, columns the roster lacks. */
+export function checkNotes(result: Pick<CheckResult, 'period' | 'rules'>): string[] {
+  const notes: string[] = []
+  for (const r of result.rules) {
+    if (!r.checked) notes.push(`「${r.title}」未检查：${r.listPeriods.length === 0 ? `尚未导入 ${result.period} 期及以前的「${r.benefit.name}」名单` : '条件中引用的政策名单尚未导入'}`)
+    else if (r.missingColumns.length > 0) notes.push(`「${r.title}」用到的列「${r.missingColumns.join('」「')}」在 ${result.period} 期花名册中没有，符合条件的人数可能偏少`)
+  }
+  return notes
+}
+
 /** Masks 身份证号 in gap and violation items unless the person asked to see them. */
 export function presentCheck(result: CheckResult, reveal: boolean) {
   const mask = (id: string) => (reveal ? id : maskIdNumber(id))
@@ -350,6 +360,13 @@ export function presentCheck(result: CheckResult, reveal: boolean) {
 }
 
 const LEVEL_NAMES = { entitled: '应享未享', review: '需核查' } as const
+const GAP_HEADERS = ['类别', '乡镇', '村', '姓名', '身份证号', '残疾等级', '年龄', '应享政策', '规则']
+const gapCells = (g: GapItem, mask: (id: string) => string) => [LEVEL_NAMES[g.level], g.township, g.village, g.name, mask(g.id), g.grade, g.age, g.benefit, g.reason]
+
+/** Every gap person in one sheet (for a .csv, which holds one table). */
+export function gapListSheet(result: CheckResult, reveal: boolean): TableSheet {
+  return { name: '应享未享', headers: GAP_HEADERS, rows: result.gaps.map((g) => gapCells(g, (id) => (reveal ? id : maskIdNumber(id)))) }
+}
 
 /**
  * The sheets `benefit gaps --out` writes: 汇总 (each rule), one sheet of gap people per township (the
@@ -365,7 +382,7 @@ export function gapSheets(result: CheckResult, reveal: boolean): TableSheet[] {
       r.checked ? r.gaps : null, r.rate === null ? null : Math.round(r.rate * 10000) / 100 + '%', r.listPeriods.join('、'), r.basis,
     ]),
   }
-  const headers = ['类别', '乡镇', '村', '姓名', '身份证号', '残疾等级', '年龄', '应享政策', '规则']
+  const headers = GAP_HEADERS
   const byTownship = new Map<string, GapItem[]>()
   for (const g of result.gaps) {
     const key = g.township ?? '（未填乡镇）'
@@ -374,7 +391,7 @@ export function gapSheets(result: CheckResult, reveal: boolean): TableSheet[] {
   const townships: TableSheet[] = [...byTownship].map(([township, items]) => ({
     name: township,
     headers,
-    rows: items.map((g) => [LEVEL_NAMES[g.level], g.township, g.village, g.name, mask(g.id), g.grade, g.age, g.benefit, g.reason]),
+    rows: items.map((g) => gapCells(g, mask)),
   }))
   const violations: TableSheet = {
     name: '疑似违规享受',

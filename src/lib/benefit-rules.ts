@@ -24,6 +24,9 @@ import { AppError, FileError, ValidationError } from './errors.js'
 import { CATEGORY_NAMES } from './idcard.js'
 import { normalizeHeader } from './roster-fields.js'
 
+/** Benefits one rule file may name (a person's receipts are the bits of one 32-bit number). */
+export const MAX_BENEFITS = 30
+
 export const DEFAULT_RULES_FILE = fileURLToPath(new URL('../../templates/benefit-rules.json', import.meta.url))
 
 /** Roster fields a rule may test, with their Chinese names for messages. */
@@ -228,6 +231,9 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
     return { id: e.id, reason: e.reason, benefits: [a, b] as [BenefitType, BenefitType] }
   })
   const rosterOnly = data.rosterOnly.map((b, i) => typeOf(`rosterOnly 第 ${i + 1} 项`, b))
+  // A check keeps each person's benefits as bits of one 32-bit number.
+  const named = new Set([...rules.flatMap((r) => [r.type.code, ...r.receivesCodes]), ...exclusions.flatMap((e) => e.benefits.map((b) => b.code)), ...rosterOnly.map((b) => b.code)])
+  if (named.size > MAX_BENEFITS) throw invalid(name, `一共涉及 ${named.size} 项政策，一个规则文件最多 ${MAX_BENEFITS} 项`, '把规则分成两个文件分别比对')
   return { name: data.name, file, sha256: createHash('sha256').update(text).digest('hex'), rules, exclusions, rosterOnly, columns, fields: [...fields] }
 }
 

@@ -5,11 +5,11 @@
  * the same figures as a printable document, a sheet and JSON.
  */
 import { getArea } from './area.js'
-import { checkBenefits, GROUP_LEVEL_NAMES, type GroupLevel, type RuleOutcome } from './benefit-check.js'
+import { checkBenefits, checkNotes, GROUP_LEVEL_NAMES, type GroupLevel, type RuleOutcome } from './benefit-check.js'
 import type { CompiledRules } from './benefit-rules.js'
 import { getConfigValue } from './config.js'
 import type { Db } from './db.js'
-import { UsageError } from './errors.js'
+import { NotFoundError } from './errors.js'
 import { letterStatus } from './letters.js'
 import { localDate } from './pairing.js'
 import { type MetricCode, METRICS, type RegionFigures, type ReportDocument, type ReportRow } from './report-model.js'
@@ -232,14 +232,14 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
 
 /**
  * Builds the progress notice of a period (default the newest) at a region level (default one below the area's).
- * @throws NotFoundError NO_ROSTER; UsageError PERIOD_INVALID, PERIOD_NOT_FOUND
+ * @throws NotFoundError NO_ROSTER, PERIOD_NOT_FOUND; UsageError PERIOD_INVALID
  */
 export function progressReport(db: Db, options: ProgressOptions): ProgressReport {
   const area = getArea(db)
   const period = options.period ? checkPeriod(options.period) : latestPeriod(db)
   const periods = listPeriods(db).map((p) => p.period)
   if (!periods.includes(period)) {
-    throw new UsageError('PERIOD_NOT_FOUND', `没有 ${period} 期的花名册`, { hint: `已导入的期别：${periods.join('、') || '无'}` })
+    throw new NotFoundError('PERIOD_NOT_FOUND', `没有 ${period} 期的花名册`, { hint: `已导入的期别：${periods.join('、') || '无'}` })
   }
   const previous = periods.filter((p) => p < period).pop() ?? null
   const level = options.level ?? defaultLevel(area.level)
@@ -252,11 +252,7 @@ export function progressReport(db: Db, options: ProgressOptions): ProgressReport
   const codes = [...current.figures.keys()].filter((c) => c !== '').sort((a, b) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)))
   const names = regionNames(db, codes.filter(Boolean))
   const regions = codes.map((code) => ({ code, name: names.get(code) ?? (code || BLANK_NAMES[level]), values: current.figures.get(code)! }))
-  const notes: string[] = []
-  for (const r of current.check.rules) {
-    if (!r.checked) notes.push(`「${r.title}」未检查：${r.listPeriods.length === 0 ? `尚未导入 ${period} 期及以前的「${r.benefit.name}」名单` : '条件中引用的政策名单尚未导入'}`)
-    else if (r.missingColumns.length > 0) notes.push(`「${r.title}」用到的列「${r.missingColumns.join('」「')}」在 ${period} 期花名册中没有，符合条件的人数可能偏少`)
-  }
+  const notes = checkNotes(current.check)
   return {
     period, previous, level, levelName: GROUP_LEVEL_NAMES[level], area: { code: area.code, name: area.name, orgName: area.orgName }, asOf,
     regions, total: { code: area.code, name: `${{ province: '全省', city: '全市（州）', county: '全县', township: '全乡（镇）' }[area.level as string] ?? ''}合计`, values: current.figures.get('') ?? {} },

@@ -27,6 +27,6 @@ describe('config', () => {
 
   it('names the known keys when a key is unknown', () => {
     expect(() => getConfig(t.db, 'nope')).toThrow(UsageError)
-    expect(listConfig(t.db).map((e) => e.key)).toEqual(['operator', 'org.name', 'backup.keep', 'backup.dir', 'catalog.file'])
+    expect(listConfig(t.db).map((e) => e.key)).toEqual(['operator', 'org.name', 'backup.keep', 'backup.dir', 'benefit.rules', 'assessment.scheme', 'catalog.file'])
   })
 })

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
-import { checkBenefits, coverageByRegion, type GroupLevel } from '../../lib/benefit-check.js'
+import { checkBenefits, checkNotes, coverageByRegion, type GroupLevel } from '../../lib/benefit-check.js'
 import { loadRules, rulesFileFor } from '../../lib/benefit-rules.js'
 import { getArea } from '../../lib/area.js'
 import { defaultLevel, percent } from '../../lib/progress.js'
@@ -25,7 +25,7 @@ export default class BenefitCoverage extends BaseCommand<typeof BenefitCoverage>
       { key: 'received', header: '已享人次', align: 'right' }, { key: 'pct', header: '覆盖率', align: 'right' }, { key: 'gaps', header: '应享未享', align: 'right' },
       { key: 'violations', header: '疑似违规', align: 'right' },
     ])
-    for (const r of result.rules.filter((r) => !r.checked)) this.notice(`「${r.title}」未检查：尚未导入 ${result.period} 期及以前的「${r.benefit.name}」名单`)
+    for (const note of checkNotes(result)) this.notice(note)
     return { period: result.period, level, rules: result.rules.map(({ id, title, benefit, level, checked, eligible, received, gaps, rate }) => ({ id, title, benefit, level, checked, eligible, received, gaps, rate })), regions: rows }
   }
 }

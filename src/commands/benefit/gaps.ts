@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
-import { checkBenefits, gapSheets, presentCheck, VIOLATION_NAMES } from '../../lib/benefit-check.js'
+import { checkBenefits, checkNotes, gapListSheet, gapSheets, presentCheck, VIOLATION_NAMES } from '../../lib/benefit-check.js'
 import { loadRules, rulesFileFor } from '../../lib/benefit-rules.js'
 import { writeTable } from '../../lib/table-writer.js'
 
@@ -26,8 +26,8 @@ export default class BenefitGaps extends BaseCommand<typeof BenefitGaps> {
     const rules = loadRules(this.db, rulesFileFor(this.db, this.flags.rules))
     const result = checkBenefits(this.db, rules, { period: this.flags.period, items: true })
     if (this.flags.out) {
-      const sheets = gapSheets(result, this.flags.reveal)
-      const written = await writeTable(this.flags.out, this.flags.out.toLowerCase().endsWith('.csv') ? { ...sheets[1] ?? sheets[0], rows: gapSheets(result, this.flags.reveal).slice(1, -1).flatMap((s) => [...s.rows]) } : sheets)
+      const csv = this.flags.out.toLowerCase().endsWith('.csv')
+      const written = await writeTable(this.flags.out, csv ? gapListSheet(result, this.flags.reveal) : gapSheets(result, this.flags.reveal))
       this.info(`已导出到 ${written.file}${this.flags.reveal ? '' : '（身份证号已打码）'}`)
     }
     this.printTable(result.rules.map((r) => ({ ...r, levelName: r.level === 'entitled' ? '应享' : '核查', eligibleText: r.checked ? r.eligible : '未检查', pct: r.rate === null ? '—' : `${(r.rate * 100).toFixed(1)}%` })), [
@@ -51,7 +51,7 @@ export default class BenefitGaps extends BaseCommand<typeof BenefitGaps> {
     const t = result.totals
     this.info(`${result.period} 期：在册 ${result.persons} 人；应享未享 ${t.gaps} 人次、需核查 ${t.reviews} 人次、疑似违规享受 ${t.violations} 人次` +
       `${shown.gaps.length > this.flags.limit ? `；终端只列出前 ${this.flags.limit} 人，完整名单用 --out 导出` : ''}`)
-    for (const r of result.rules.filter((r) => !r.checked)) this.notice(`「${r.title}」未检查：尚未导入 ${result.period} 期及以前的「${r.benefit.name}」名单`)
+    for (const note of checkNotes(result)) this.notice(note)
     return shown
   }
 }
