@@ -10,6 +10,8 @@ import { getConfigValue } from './lib/config.js'
 import { type Db, type OpenMode, type OpenResult, openDatabase } from './lib/db.js'
 import { AppError, CancelledError, UsageError } from './lib/errors.js'
 import { type Column, renderJson, renderKeyValue, renderTable } from './lib/output.js'
+import { type RejectedRowExport, rejectsSheet } from './lib/roster.js'
+import { writeTable } from './lib/table-writer.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -102,6 +104,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected printTable<Row extends object>(rows: Row[], columns: Column<Row>[]): void {
     this.print(renderTable(rows, columns, { color: this.color }))
+  }
+
+  /**
+   * What every `… rejects` command does with a batch's rejected rows: optionally writes them with their
+   * original columns plus 错误原因 and 原行号, lists row and reasons, and returns them (masked unless reveal).
+   */
+  protected async showRejects(data: RejectedRowExport, options: { out?: string; reveal: boolean; masked: string }) {
+    const sheet = rejectsSheet(data, options.reveal)
+    if (options.out) {
+      const written = await writeTable(options.out, sheet)
+      this.info(`已导出 ${written.rows} 行到 ${written.file}${options.reveal ? '' : `（${options.masked}已打码；改正后重新导入需加 --reveal 导出）`}`)
+    }
+    this.printTable(data.rows.map((r) => ({ row: r.row, reasons: r.reasons })), [
+      { key: 'row', header: '行号', align: 'right' },
+      { key: 'reasons', header: '错误原因' },
+    ])
+    this.info(`第 ${data.batch} 批（${data.file}${data.period ? `，${data.period} 期` : ''}）共退回 ${data.rows.length} 行`)
+    return {
+      batch: data.batch, period: data.period, file: data.file, out: options.out ?? null, headers: sheet.headers,
+      rows: data.rows.map((r, i) => ({ row: r.row, reasons: r.reasons, cells: sheet.rows[i].slice(0, -2) })),
+    }
   }
 
   protected printRecord(pairs: Array<[string, string | number | boolean | null | undefined]>): void {

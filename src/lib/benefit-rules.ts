@@ -22,6 +22,7 @@ import { getConfigValue } from './config.js'
 import type { Db } from './db.js'
 import { AppError, FileError, ValidationError } from './errors.js'
 import { CATEGORY_NAMES } from './idcard.js'
+import { decodeText, locateJsonError } from './json-file.js'
 import { normalizeHeader } from './roster-fields.js'
 
 /** Benefits one rule file may name (a person's receipts are the bits of one 32-bit number). */
@@ -168,7 +169,7 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
   const name = basename(file)
   let text: string
   try {
-    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '')
+    text = decodeText(readFileSync(file))
   } catch (error) {
     throw new FileError('RULES_UNREADABLE', `读不了规则文件 ${file}：${(error as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : (error as Error).message}`, {
       hint: `默认规则见 ${DEFAULT_RULES_FILE}，可复制一份修改后用 --rules 指定`,
@@ -178,7 +179,8 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw invalid(name, `不是有效的 JSON：${jsonPosition(text, error as Error)}`)
+    const found = locateJsonError(text)
+    throw invalid(name, `不是有效的 JSON：${found ? `第 ${found.line} 行第 ${found.column} 列，${found.reason}` : (error as Error).message}`, '用文本编辑器检查该处的引号、逗号、冒号和括号；标点须为英文半角')
   }
   const parsed = RuleFileSchema.safeParse(json)
   if (!parsed.success) throw invalid(name, describeIssue(json, parsed.error.issues[0]))
@@ -241,92 +243,6 @@ function invalid(file: string, reason: string, hint?: string): ValidationError {
   return new ValidationError('RULES_INVALID', `规则文件 ${file} 有误，${reason}`, {
     hint: hint ?? '改正后重试；规则的写法见 templates/benefit-rules.json 开头的说明和 README',
   })
-}
-
-/** "line 12, column 5" of a JSON syntax error. Node 20's JSON.parse names no position for an unexpected token, so find it. */
-function jsonPosition(text: string, error: Error): string {
-  let offset = syntaxErrorOffset(text)
-  if (offset < 0) {
-    const match = /position (\d+)/.exec(error.message)
-    if (!match) return error.message
-    offset = Number(match[1])
-  }
-  const before = text.slice(0, offset)
-  const line = before.split('\n').length
-  const column = before.length - before.lastIndexOf('\n')
-  return `第 ${line} 行第 ${column} 列附近有语法错误（常见原因：多了或少了逗号、引号不成对）`
-}
-
-/** Where a JSON text stops being JSON (the offset of the first character that cannot follow), or -1 when it is valid. */
-function syntaxErrorOffset(text: string): number {
-  let i = 0
-  const fail = (): never => {
-    throw i
-  }
-  const space = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i])) i++
-  }
-  const string = () => {
-    i++
-    while (i < text.length) {
-      const c = text[i]
-      if (c === '"') {
-        i++
-        return
-      }
-      if (c === '\\') {
-        if (!/^(["\\/bfnrt]|u[0-9a-fA-F]{4})/.test(text.slice(i + 1, i + 6))) fail()
-        i += text[i + 1] === 'u' ? 6 : 2
-        continue
-      }
-      if (c < ' ') fail()
-      i++
-    }
-    fail()
-  }
-  const value = (): void => {
-    space()
-    const c = text[i]
-    if (c === '{' || c === '[') {
-      const close = c === '{' ? '}' : ']'
-      i++
-      space()
-      if (text[i] === close) {
-        i++
-        return
-      }
-      for (;;) {
-        if (c === '{') {
-          space()
-          if (text[i] !== '"') fail()
-          string()
-          space()
-          if (text[i] !== ':') fail()
-          i++
-        }
-        value()
-        space()
-        if (text[i] === ',') i++
-        else if (text[i] === close) {
-          i++
-          return
-        } else fail()
-      }
-    }
-    if (c === '"') return string()
-    const literal = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400))
-    if (!literal) fail()
-    i += literal![0].length
-  }
-  try {
-    value()
-    space()
-    if (i < text.length) fail()
-    return -1
-  } catch (at) {
-    if (typeof at === 'number') return at
-    throw at
-  }
 }
 
 const FIELD_NAMES: Record<string, string> = {

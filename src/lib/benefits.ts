@@ -16,10 +16,9 @@ import { checkIdNumber, type IdProblem, normalizeIdLike, toHalfWidth } from './i
 import { maskIdNumber } from './output.js'
 import { parseDate, parseFunds } from './pairing.js'
 import { checkPeriod, readRejectedRows, type RejectedRowExport } from './roster.js'
-import { isBlankRow, isTotalRow } from './roster-validate.js'
+import { BatchLog, dataRows, LISTED } from './list-import.js'
 import { type EncodingChoice, openTable, sha256File, type SourceRow } from './table-reader.js'
 
-const LISTED = 1000
 
 // ───────────────────────────── types ─────────────────────────────
 
@@ -296,16 +295,7 @@ export async function importBenefitList(db: Db, file: string, options: BenefitIm
   const ctx: RowContext = { headers: match.headers, columns: match.columns, idField, amountInWan: /万元/.test(match.headers[match.columns.amount ?? -1] ?? '') }
   const seen = new Map<string, number>()
   const outcomes: Array<{ row: SourceRow; outcome: RowOutcome }> = []
-  let lastRow = headerRow
-  for (const row of rows.slice(match.headerIndex + 1)) {
-    const gap = row.rowNumber - lastRow - 1
-    result.rows.total += gap + 1
-    result.rows.skipped += gap
-    lastRow = row.rowNumber
-    if (isBlankRow(row.cells) || isTotalRow(row.cells)) {
-      result.rows.skipped++
-      continue
-    }
+  for (const row of dataRows(rows, match.headerIndex, result.rows)) {
     const outcome = validateBenefitRow(row, ctx)
     if (outcome.record) {
       const earlier = seen.get(outcome.record.idNumber)
@@ -338,32 +328,20 @@ export async function importBenefitList(db: Db, file: string, options: BenefitIm
         period, code: type.code, file: fileName, sha256, sheet: source.sheet, encoding: source.encoding, columns: JSON.stringify(match.headers),
         mapping: JSON.stringify(mapping), at: new Date().toISOString(), operator: options.operator,
       }).lastInsertRowid)
-    const insertReject = db.prepare('INSERT INTO rejected_rows (batch_id, row_number, id_number, county_code, cells_json, errors_json) VALUES (?, ?, ?, NULL, ?, ?)')
-    const insertWarning = db.prepare('INSERT INTO import_warnings (batch_id, row_number, column_name, code, from_value, to_value) VALUES (?, ?, ?, ?, ?, ?)')
+    const log = new BatchLog(db, batchId, result)
     const insertRecord = db.prepare(`INSERT INTO benefit_records (batch_id, period, benefit_code, id_number, name, household_no, amount, start_date, end_date, row_number, extra_json)
       VALUES (@batch, @period, @code, @idNumber, @name, @householdNo, @amount, @startDate, @endDate, @row, @extra)`)
     const listedBefore = db.prepare('SELECT batch_id AS batch FROM benefit_records WHERE period = ? AND benefit_code = ? AND id_number = ?')
     const onRoster = rosterPeriod ? db.prepare(`SELECT name FROM roster_entries WHERE period = ? AND id_number = ?`) : null
     // Left: on a roster up to the list's period; someone only on a later roster has not left anything.
     const lastOnRoster = db.prepare('SELECT max(period) AS period FROM roster_entries WHERE id_number = ? AND period <= ?')
-    let warningCount = 0
-    const warn = (w: BenefitWarning) => {
-      insertWarning.run(batchId, w.row, w.column, w.code, w.from, w.to)
-      warningCount++
-      if (result.warnings.length < LISTED) result.warnings.push(w)
-    }
+    const warn = (w: BenefitWarning) => log.warn(w)
     const idColumn = match.headers[match.columns[idField]!]
     for (const { row, outcome } of outcomes) {
       for (const w of outcome.warnings) warn(w)
       const record = outcome.record
       if (!record) {
-        insertReject.run(batchId, row.rowNumber, outcome.idNumber, JSON.stringify(row.cells),
-          JSON.stringify(outcome.problems.map((p) => ({ column: p.column, code: p.code, message: p.message }))))
-        result.rows.rejected++
-        for (const p of outcome.problems) {
-          result.rejectedByCode[p.code] = (result.rejectedByCode[p.code] ?? 0) + 1
-          if (result.rejected.length < LISTED) result.rejected.push(p)
-        }
+        log.reject(row, outcome.idNumber, outcome.problems)
         continue
       }
       const before = listedBefore.get(period, type.code, record.idNumber) as { batch: number } | undefined
@@ -390,7 +368,7 @@ export async function importBenefitList(db: Db, file: string, options: BenefitIm
       }
     }
     db.prepare('UPDATE import_batches SET total_rows = ?, accepted_rows = ?, rejected_rows = ?, skipped_rows = ?, warning_count = ? WHERE id = ?')
-      .run(result.rows.total, result.rows.accepted, result.rows.rejected, result.rows.skipped, warningCount, batchId)
+      .run(result.rows.total, result.rows.accepted, result.rows.rejected, result.rows.skipped, log.warnings, batchId)
     if (options.strict && result.rows.rejected > 0) {
       throw new ValidationError('BENEFIT_REJECTED_STRICT', `${fileName} 有 ${result.rows.rejected} 行未通过检查；使用了 --strict，本次没有导入任何数据`, {
         hint: '去掉 --strict 可先导入合格的行，退回的行可用 `cjfp benefit rejects` 导出修改',

@@ -15,7 +15,7 @@ import { maskIdNumber, maskPhone } from './output.js'
 import { PAIRING_FIELDS, PAIRING_HEADERS, type PairingField, pairingFieldForHeader, pairingFieldLabel } from './pairing-fields.js'
 import { readRejectedRows, type RejectedRowExport } from './roster.js'
 import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
-import { isBlankRow, isTotalRow } from './roster-validate.js'
+import { BatchLog, dataRows, LISTED } from './list-import.js'
 import { type EncodingChoice, openTable, sha256File, type SourceRow } from './table-reader.js'
 import type { TableSheet } from './table-writer.js'
 
@@ -23,7 +23,6 @@ import type { TableSheet } from './table-writer.js'
 const HOUSEHOLD_KEY = "coalesce(nullif(trim(household_no), ''), id_number)"
 /** A pairing counts while it has no end date or ends after today. */
 const ACTIVE = '(p.end_date IS NULL OR p.end_date > @today)'
-const LISTED_PROBLEMS = 1000
 
 // ───────────────────────────── values ─────────────────────────────
 
@@ -353,16 +352,7 @@ export async function importPairings(db: Db, file: string, options: PairingImpor
   const ctx: RowContext = { headers: match.headers, columns: match.columns, finder, period, fundsInWan: /万元/.test(match.headers[match.columns.funds ?? -1] ?? '') }
   const seen = new Map<string, number>()
   const outcomes: Array<{ row: SourceRow; outcome: RowOutcome }> = []
-  let lastRow = headerRow
-  for (const row of rows.slice(match.headerIndex + 1)) {
-    const gap = row.rowNumber - lastRow - 1
-    result.rows.total += gap + 1
-    result.rows.skipped += gap
-    lastRow = row.rowNumber
-    if (isBlankRow(row.cells) || isTotalRow(row.cells)) {
-      result.rows.skipped++
-      continue
-    }
+  for (const row of dataRows(rows, match.headerIndex, result.rows)) {
     const outcome = validatePairingRow(row, ctx)
     if (outcome.record) {
       const h = outcome.record.helper
@@ -392,21 +382,11 @@ export async function importPairings(db: Db, file: string, options: PairingImpor
         mapping: JSON.stringify(mapping), at: new Date().toISOString(), operator: options.operator,
       }).lastInsertRowid)
     const writer = new PairingWriter(db, options.operator, today)
-    const insertReject = db.prepare('INSERT INTO rejected_rows (batch_id, row_number, id_number, county_code, cells_json, errors_json) VALUES (?, ?, ?, NULL, ?, ?)')
-    const insertWarning = db.prepare('INSERT INTO import_warnings (batch_id, row_number, column_name, code, from_value, to_value) VALUES (?, ?, ?, ?, ?, ?)')
+    const log = new BatchLog(db, batchId, result)
     for (const { row, outcome } of outcomes) {
-      for (const w of outcome.warnings) {
-        insertWarning.run(batchId, w.row, w.column, w.code, w.from, w.to)
-        if (result.warnings.length < LISTED_PROBLEMS) result.warnings.push(w)
-      }
+      for (const w of outcome.warnings) log.warn(w)
       if (!outcome.record) {
-        insertReject.run(batchId, row.rowNumber, outcome.idNumber, JSON.stringify(row.cells),
-          JSON.stringify(outcome.problems.map((p) => ({ column: p.column, code: p.code, message: p.message }))))
-        result.rows.rejected++
-        for (const p of outcome.problems) {
-          result.rejectedByCode[p.code] = (result.rejectedByCode[p.code] ?? 0) + 1
-          if (result.rejected.length < LISTED_PROBLEMS) result.rejected.push(p)
-        }
+        log.reject(row, outcome.idNumber, outcome.problems)
         continue
       }
       const helper = writer.helper(outcome.record.helper)
@@ -418,7 +398,7 @@ export async function importPairings(db: Db, file: string, options: PairingImpor
       result.rows.accepted++
     }
     db.prepare(`UPDATE import_batches SET total_rows = ?, accepted_rows = ?, rejected_rows = ?, skipped_rows = ?, warning_count = ? WHERE id = ?`)
-      .run(result.rows.total, result.rows.accepted, result.rows.rejected, result.rows.skipped, outcomes.reduce((n, o) => n + o.outcome.warnings.length, 0), batchId)
+      .run(result.rows.total, result.rows.accepted, result.rows.rejected, result.rows.skipped, log.warnings, batchId)
     if (options.strict && result.rows.rejected > 0) {
       throw new ValidationError('PAIRING_REJECTED_STRICT', `${fileName} 有 ${result.rows.rejected} 行未通过检查；使用了 --strict，本次没有导入任何数据`, {
         hint: '去掉 --strict 可先导入合格的行，退回的行可用 `cjfp pair rejects` 导出修改',

@@ -3,8 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import iconv from 'iconv-lite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { locateJsonError } from '../../src/lib/json-file.js'
 import {
-  type AssessmentResult, DEFAULT_SCHEME_FILE, assessmentReport, assessmentSheet, assessmentSummary, describeRule, loadScheme, locateJsonError,
+  type AssessmentResult, DEFAULT_SCHEME_FILE, assessmentReport, assessmentSheet, assessmentSummary, describeRule, loadScheme,
   parseScheme, saveAssessment, scoreRegions,
 } from '../../src/lib/assessment.js'
 import { listAudit } from '../../src/lib/audit.js'

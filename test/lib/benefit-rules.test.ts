@@ -75,14 +75,14 @@ describe('loadRules', () => {
     expect(error).toBeInstanceOf(ValidationError)
     expect(error.code).toBe('RULES_INVALID')
     const column = lines[at + 1].indexOf('"') + 1
-    expect(error.message).toBe(`规则文件 bad.json 有误，不是有效的 JSON：第 ${at + 2} 行第 ${column} 列附近有语法错误（常见原因：多了或少了逗号、引号不成对）`)
+    expect(error.message).toBe(`规则文件 bad.json 有误，不是有效的 JSON：第 ${at + 2} 行第 ${column} 列，上一项后面缺少逗号`)
 
     // A trailing comma: Node's own message names no position here.
     const trailing = text.split('\n')
     const care = trailing.findIndex((l) => l.includes('"in": [1, 2]'))
     trailing[care] = trailing[care].replace('[1, 2]', '[1, 2,]')
-    expect(failure(ruleFile(trailing.join('\n'))).message).toContain(`第 ${care + 1} 行第 ${trailing[care].indexOf(',]') + 2} 列附近有语法错误`)
-    expect(failure(ruleFile('')).message).toContain('第 1 行第 1 列附近有语法错误')
+    expect(failure(ruleFile(trailing.join('\n'))).message).toMatch(new RegExp(`第 ${care + 1} 行第 \\d+ 列`))
+    expect(failure(ruleFile('')).message).toContain('第 1 行第 1 列')
   })
 
   it.each([
@@ -190,7 +190,7 @@ describe('a rule file with a mistake, through the CLI', () => {
     const broken = ruleFile('{ "name": "x", "rules": [ }', 'broken.json')
     const syntax = cli('benefit', 'gaps', '--rules', broken, '--json')
     expect(syntax.code).toBe(EXIT_CODES.validation)
-    expect(syntax.json().error.message).toBe('规则文件 broken.json 有误，不是有效的 JSON：第 1 行第 27 列附近有语法错误（常见原因：多了或少了逗号、引号不成对）')
+    expect(syntax.json().error.message).toBe('规则文件 broken.json 有误，不是有效的 JSON：第 1 行第 27 列，此处不应出现「}」')
 
     const missing = cli('benefit', 'gaps', '--rules', join(t.dir, 'nope.json'), '--json')
     expect(missing.code).toBe(EXIT_CODES.file)

@@ -1,8 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
 import { rejectedPairingRows } from '../../lib/pairing.js'
-import { rejectsSheet } from '../../lib/roster.js'
-import { writeTable } from '../../lib/table-writer.js'
 
 export default class PairRejects extends BaseCommand<typeof PairRejects> {
   static summary = '列出或导出某批结对帮扶名单中被退回的行'
@@ -19,20 +17,6 @@ export default class PairRejects extends BaseCommand<typeof PairRejects> {
   }
 
   async run() {
-    const data = rejectedPairingRows(this.db, this.flags.batch)
-    const sheet = rejectsSheet(data, this.flags.reveal)
-    if (this.flags.out) {
-      const written = await writeTable(this.flags.out, sheet)
-      this.info(`已导出 ${written.rows} 行到 ${written.file}${this.flags.reveal ? '' : '（身份证号和电话已打码；改正后重新导入需加 --reveal 导出）'}`)
-    }
-    this.printTable(data.rows.map((r) => ({ row: r.row, reasons: r.reasons })), [
-      { key: 'row', header: '行号', align: 'right' },
-      { key: 'reasons', header: '错误原因' },
-    ])
-    this.info(`第 ${data.batch} 批（${data.file}）共退回 ${data.rows.length} 行`)
-    return {
-      batch: data.batch, file: data.file, out: this.flags.out ?? null, headers: sheet.headers,
-      rows: data.rows.map((r, i) => ({ row: r.row, reasons: r.reasons, cells: sheet.rows[i].slice(0, -2) })),
-    }
+    return this.showRejects(rejectedPairingRows(this.db, this.flags.batch), { out: this.flags.out, reveal: this.flags.reveal, masked: '身份证号和电话' })
   }
 }

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
-import { rejectedRows, rejectsSheet } from '../../lib/roster.js'
-import { writeTable } from '../../lib/table-writer.js'
+import { rejectedRows } from '../../lib/roster.js'
 
 export default class RosterRejects extends BaseCommand<typeof RosterRejects> {
   static summary = '列出或导出某批花名册中被退回的行'
@@ -18,23 +17,6 @@ export default class RosterRejects extends BaseCommand<typeof RosterRejects> {
   }
 
   async run() {
-    const data = rejectedRows(this.db, this.flags.batch)
-    const sheet = rejectsSheet(data, this.flags.reveal)
-    if (this.flags.out) {
-      const written = await writeTable(this.flags.out, sheet)
-      this.info(`已导出 ${written.rows} 行到 ${written.file}${this.flags.reveal ? '' : '（身份证号已打码；改正后重新导入需加 --reveal 导出）'}`)
-    }
-    this.printTable(
-      data.rows.map((r) => ({ row: r.row, reasons: r.reasons })),
-      [
-        { key: 'row', header: '行号', align: 'right' },
-        { key: 'reasons', header: '错误原因' },
-      ],
-    )
-    this.info(`第 ${data.batch} 批（${data.file}，${data.period} 期）共退回 ${data.rows.length} 行`)
-    return {
-      batch: data.batch, period: data.period, file: data.file, out: this.flags.out ?? null, headers: sheet.headers,
-      rows: data.rows.map((r, i) => ({ row: r.row, reasons: r.reasons, cells: sheet.rows[i].slice(0, -2) })),
-    }
+    return this.showRejects(rejectedRows(this.db, this.flags.batch), { out: this.flags.out, reveal: this.flags.reveal, masked: '身份证号' })
   }
 }
