@@ -164,24 +164,94 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   )].filter((h) => !/["\\]/.test(h))
   const slotHeaders = rules.columns.map((names) => names.flatMap((n) => periodHeaders.filter((h) => normalizeHeader(h) === normalizeHeader(n))))
   const slotPresent = slotHeaders.map((headers) => headers.length > 0)
-  const slotSql = slotHeaders.map((headers) =>
-    headers.length === 0 ? 'NULL' : `coalesce(${headers.map((h) => `json_extract(extra_json, '$."${h.replace(/'/g, "''")}"')`).join(', ')}, NULL)`)
+  // Every slot's headers are read by one json_extract with many paths (one parse of the row's JSON), as a JSON array.
+  const paths: string[] = []
+  const slotPaths = slotHeaders.map((headers) => headers.map((h) => {
+    if (!paths.includes(h)) paths.push(h)
+    return paths.indexOf(h)
+  }))
+  const pathSql = paths.map((h) => `'$."${h.replace(/'/g, "''")}"'`)
+  const extraSql = paths.length === 0 ? 'NULL' : paths.length === 1 ? `json_array(json_extract(extra_json, ${pathSql[0]}))` : `json_extract(extra_json, ${pathSql.join(', ')})`
 
   const regionFilter = options.region ? `AND substr(${options.region.length <= 6 ? 'county_code' : options.region.length <= 9 ? 'township_code' : 'village_code'}, 1, ${options.region.length}) = @region` : ''
   const hhKey = "coalesce(nullif(trim(household_no), ''), id_number)"
-
-  // Pass 1: households — how many registered people each has, and which household benefits reach it.
-  const hhCount = new Map<string, number>()
-  const hhMask = new Map<string, number>()
   const groupColumn = `coalesce(${regionColumn(groupBy)}, '')`
-  for (const [id, hh, code] of db.prepare(`SELECT id_number, ${hhKey}, ${groupColumn} FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`).raw()
-    .iterate({ ...params, region: options.region ?? null }) as Iterable<[string, string, string]>) {
-    const seen = hhCount.get(hh)
-    hhCount.set(hh, (seen ?? 0) + 1)
-    if (seen === undefined) options.visit?.household(hh, code)
-    const own = (receipts.get(id) ?? 0) & householdBits
-    const listed = listedHouseholds.get(hh) ?? 0
-    if (own || listed) hhMask.set(hh, (hhMask.get(hh) ?? 0) | own | (listed & householdBits))
+  const FIELD_COLUMNS: Record<RuleField, string | null> = {
+    grade: 'grade', category: 'category', gender: 'gender', povertyStatus: 'poverty_status', relation: 'relation', householdSize: 'household_size',
+    povertyCause: 'poverty_cause', exitYear: 'exit_year', age: null, householdDisabled: null,
+  }
+  const fields = rules.fields.filter((f) => FIELD_COLUMNS[f] !== null)
+
+  // One scan of the period's roster into columns held in memory (households must be complete before
+  // a rule can ask how many registered people a household has or whether its 低保 reaches a member).
+  // Text values repeat (是/否, 危房, 未就业 …): each is kept once and rows hold its number.
+  const capacity = Math.max(0, params.hi - params.lo + 1)
+  const ids: string[] = []
+  const rowids = new Float64Array(capacity)
+  const hhOf = new Int32Array(capacity)
+  const groupOf = new Int32Array(capacity)
+  const groups: string[] = []
+  const groupIndex = new Map<string, number>()
+  const hhIndex = new Map<string, number>()
+  const hhCount: number[] = []
+  const hhMask: number[] = []
+  const vocab: unknown[] = [null]
+  const vocabIndex = new Map<unknown, number>([[null, 0]])
+  const intern = (v: unknown): number => {
+    let i = vocabIndex.get(v)
+    if (i === undefined) {
+      i = vocab.length
+      vocab.push(v)
+      vocabIndex.set(v, i)
+    }
+    return i
+  }
+  const fieldOf = fields.map(() => new Uint32Array(capacity))
+  const slotOf = rules.columns.map(() => new Uint32Array(capacity))
+  const select = `SELECT id_number, ${hhKey}, ${groupColumn}, poverty_status, id${fields.map((f) => `, ${FIELD_COLUMNS[f]}`).join('')}, ${extraSql}
+    FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`
+  let persons = 0
+  for (const row of db.prepare(select).raw().iterate({ ...params, region: options.region ?? null }) as Iterable<unknown[]>) {
+    const i = persons++
+    const id = row[0] as string
+    const hh = row[1] as string
+    const code = row[2] as string
+    ids.push(id)
+    rowids[i] = row[4] as number
+    let g = groupIndex.get(code)
+    if (g === undefined) {
+      g = groups.length
+      groups.push(code)
+      groupIndex.set(code, g)
+    }
+    groupOf[i] = g
+    let h = hhIndex.get(hh)
+    if (h === undefined) {
+      h = hhCount.length
+      hhIndex.set(hh, h)
+      hhCount.push(0)
+      hhMask.push((listedHouseholds.get(hh) ?? 0) & householdBits)
+      options.visit?.household(hh, code)
+    }
+    hhOf[i] = h
+    hhCount[h]++
+    hhMask[h] |= (receipts.get(id) ?? 0) & householdBits
+    options.visit?.person(id, code, row[3] as string | null)
+    for (let k = 0; k < fields.length; k++) fieldOf[k][i] = intern(row[5 + k])
+    const extra = row[5 + fields.length] as string | null
+    if (extra !== null) {
+      const values = JSON.parse(extra) as unknown[]
+      for (let k = 0; k < slotPaths.length; k++) {
+        let v: unknown = null
+        for (const p of slotPaths[k]) {
+          if (values[p] !== null && values[p] !== undefined) {
+            v = values[p]
+            break
+          }
+        }
+        slotOf[k][i] = v === null ? 0 : intern(String(v))
+      }
+    }
   }
 
   const outcomes: RuleOutcome[] = rules.rules.map((r) => {
@@ -216,51 +286,31 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   const onRoster = new Set<string>()
   const [py, pm] = period.split('-').map(Number)
 
-  // Pass 2: every person against every rule. Only the fields the rules read are selected (and the
-  // names and places when the gap list is wanted): on a province's 500,000 rows each column costs.
-  const FIELD_COLUMNS: Record<RuleField, string | null> = {
-    grade: 'grade', category: 'category', gender: 'gender', povertyStatus: 'poverty_status', relation: 'relation', householdSize: 'household_size',
-    povertyCause: 'poverty_cause', exitYear: 'exit_year', age: null, householdDisabled: null,
+  // Names and places are read only for the people a list names (by rowid), not for the whole roster.
+  const placeOf = db.prepare('SELECT name, county_code, township_code, village_code, township_name, village_name, grade FROM roster_entries WHERE id = ?').raw()
+  const place = (i: number) => {
+    const [name, countyCode, townshipCode, villageCode, township, village, grade] = placeOf.get(rowids[i]) as [string, string | null, string | null, string | null, string | null, string | null, number | null]
+    return { name, countyCode, townshipCode, villageCode, township, village, grade }
   }
-  const fields = rules.fields.filter((f) => FIELD_COLUMNS[f] !== null)
-  const placeColumns = options.items ? ', name, county_code, township_code, village_code, township_name, village_name, grade' : ''
-  const select = `SELECT id_number, ${hhKey}, ${groupColumn}, poverty_status${fields.map((f) => `, ${FIELD_COLUMNS[f]}`).join('')}${placeColumns}
-      ${slotSql.map((sql) => `, ${sql}`).join('')}
-    FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`
-  const firstPlace = 4 + fields.length
-  const firstSlot = firstPlace + (options.items ? 7 : 0)
+
+  // Every person against every rule, from the columns in memory.
   let mask = 0
   const view: PersonView = {
     grade: null, category: null, age: null, gender: null, povertyStatus: null, relation: null, householdSize: null, householdDisabled: 1,
-    povertyCause: null, exitYear: null, columns: [], receives: (code) => (mask & (bitOf.get(code) ?? 0)) !== 0,
+    povertyCause: null, exitYear: null, columns: rules.columns.map(() => null), receives: (code) => (mask & (bitOf.get(code) ?? 0)) !== 0,
   }
-  const setters = fields.map((f, k) => (row: unknown[]) => {
-    ;(view as unknown as Record<string, unknown>)[f] = row[4 + k]
-  })
-  let persons = 0
-  for (const row of db.prepare(select).raw().iterate({ ...params, region: options.region ?? null }) as Iterable<unknown[]>) {
-    persons++
-    const id = row[0] as string
-    const hh = row[1] as string
-    const code = row[2] as string
-    options.visit?.person(id, code, row[3] as string | null)
-    mask = (receipts.get(id) ?? 0) | (hhMask.get(hh) ?? 0)
+  const record = view as unknown as Record<string, unknown>
+  const tallies = groups.map((code) => tallyOf(code))
+  for (let i = 0; i < persons; i++) {
+    const id = ids[i]
+    mask = (receipts.get(id) ?? 0) | hhMask[hhOf[i]]
     if (mask & rosterOnlyBits) onRoster.add(id)
-    for (const set of setters) set(row)
-    const by = Number(id.slice(6, 10))
-    const bm = Number(id.slice(10, 12))
-    view.age = py - by - (bm > pm ? 1 : 0)
-    view.householdDisabled = hhCount.get(hh) ?? 1
-    for (let k = 0; k < slotSql.length; k++) {
-      const v = row[firstSlot + k]
-      view.columns[k] = v === null || v === undefined ? null : String(v)
-    }
-    const tally = tallyOf(code)
+    for (let k = 0; k < fields.length; k++) record[fields[k]] = vocab[fieldOf[k][i]]
+    for (let k = 0; k < slotOf.length; k++) view.columns[k] = vocab[slotOf[k][i]] as string | null
+    view.age = py - Number(id.slice(6, 10)) - (Number(id.slice(10, 12)) > pm ? 1 : 0)
+    view.householdDisabled = hhCount[hhOf[i]]
+    const tally = tallies[groupOf[i]]
     tally.persons++
-    const place = () => ({
-      name: row[firstPlace] as string, countyCode: row[firstPlace + 1] as string | null, townshipCode: row[firstPlace + 2] as string | null,
-      villageCode: row[firstPlace + 3] as string | null, township: row[firstPlace + 4] as string | null, village: row[firstPlace + 5] as string | null,
-    })
     for (const { rule, index, outcome } of checkedRules) {
       if (!rule.test(view)) continue
       tally.eligible[index]++
@@ -269,7 +319,8 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
         tally.received[index]++
         outcome.received++
       } else if (options.items) {
-        gaps.push({ rule: rule.id, level: rule.level, benefit: rule.type.name, id, ...place(), grade: row[firstPlace + 6] as number | null, age: view.age, reason: rule.title })
+        const p = place(i)
+        gaps.push({ rule: rule.id, level: rule.level, benefit: rule.type.name, id, ...p, age: view.age, reason: rule.title })
       }
     }
     if (mask === 0) continue
@@ -277,8 +328,8 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
       tally.violations++
       violationsByKind[kind]++
       if (!options.items) return
-      const p = place()
-      violations.push({ kind, id, name: p.name, regionCode: code || null, township: p.township, village: p.village, benefits, reason })
+      const p = place(i)
+      violations.push({ kind, id, name: p.name, regionCode: groups[groupOf[i]] || null, township: p.township, village: p.village, benefits, reason })
     }
     for (const [benefit, strict] of strictChecked) {
       if ((mask & bitOf.get(benefit)!) === 0 || strict.some((r) => r.test(view))) continue

@@ -48,6 +48,8 @@ export interface HeaderFound {
  * exit_year, phone, extra_json.
  */
 export type AcceptedRow = Array<string | number | null>
+/** Values per accepted row; a batch holds its accepted rows end to end in one flat array. */
+export const ACCEPTED_WIDTH = 20
 export const ACCEPTED_ID = 1
 export const ACCEPTED_VILLAGE_CODE = 10
 export const ACCEPTED_TOWNSHIP_CODE = 9
@@ -64,7 +66,11 @@ export interface RejectedRow {
 export interface RowBatch {
   total: number
   skipped: number
-  accepted: AcceptedRow[]
+  /**
+   * The accepted rows end to end, ACCEPTED_WIDTH values each. One flat array rather than an array per
+   * row: it crosses from the worker thread as one object, and the writer binds straight from it.
+   */
+  accepted: AcceptedRow
   /**
    * Original cells (JSON) of accepted rows that may turn out to be duplicates, so that the writer can
    * keep them as rejected rows: every row when keepCells was asked for, else the rows whose ID the
@@ -165,11 +171,11 @@ export class RosterStream {
         for (const w of outcome.warnings) batch.warnings.push(w)
         if (outcome.ok) {
           const r = outcome.record
-          batch.accepted.push([
+          batch.accepted.push(
             row.rowNumber, r.idNumber, r.name, r.gender, r.householdNo, r.relation, r.householdSize, r.povertyCause, r.countyCode,
             r.townshipCode, r.villageCode, r.townshipName, r.villageName, r.certNumber, r.category, r.grade, r.povertyStatus,
             r.exitYear, r.phone, r.extra ? JSON.stringify(r.extra) : null,
-          ])
+          )
           const maybeSeen = seen.add(idKey(r.idNumber))
           batch.acceptedCells.push(setup.keepCells || maybeSeen ? JSON.stringify(row.cells) : null)
         } else {

@@ -1,22 +1,39 @@
 /**
  * Runs a RosterStream in a worker thread, so that reading and validating a large file (one core)
  * overlaps with writing it to SQLite (the other core). Messages:
- *   in:  setup (StreamSetup) · header (extra mappings) · start · ack (one batch consumed)
- *   out: header (HeaderFound) · batch (RowBatch) · done · error (a serialised AppError)
+ *   in (parentPort):     setup (StreamSetup) · header (extra mappings) · start · ack (one batch consumed)
+ *   out (channel port):  header (HeaderFound) · batch (RowBatch) · done · error (a serialised AppError)
+ * The writer pulls messages off the channel port when it wants the next one (receiveMessageOnPort)
+ * instead of having the event loop deliver them, so a batch is only deserialised onto its heap when
+ * it is about to be written; every message out also bumps a shared counter to wake a waiting writer.
  * At most MAX_IN_FLIGHT batches wait unconsumed, so memory stays flat however fast the reader is.
+ * When the header is complete the worker starts validating straight away, while the writer is still
+ * hashing the file, rather than waiting for start.
  */
-import { parentPort } from 'node:worker_threads'
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 import { AppError } from './errors.js'
-import { RosterStream, type StreamSetup } from './roster-stream.js'
+import { type HeaderFound, type RowBatch, RosterStream, type StreamSetup } from './roster-stream.js'
 import type { RosterField } from './roster-fields.js'
 
-export const MAX_IN_FLIGHT = 3
+export const MAX_IN_FLIGHT = 8
 
 export type ToWorker =
   | { type: 'setup'; setup: StreamSetup }
   | { type: 'header'; add: Array<[string, RosterField]> }
   | { type: 'start' }
   | { type: 'ack' }
+
+export type FromWorker =
+  | { type: 'header'; header: HeaderFound }
+  | { type: 'batch'; batch: RowBatch }
+  | { type: 'done' }
+  | { type: 'error'; error: SerializedError }
+
+/** What the worker is started with: the port its messages go out on and the counter it bumps for each. */
+export interface WorkerChannel {
+  port: MessagePort
+  signal: Int32Array
+}
 
 export interface SerializedError {
   appError: boolean
@@ -38,29 +55,42 @@ export function serializeError(error: unknown): SerializedError {
 
 if (parentPort) {
   const port = parentPort
+  const { port: out, signal } = workerData as WorkerChannel
   let stream: RosterStream | null = null
+  let started = false
   let credits = MAX_IN_FLIGHT
   let wake: (() => void) | null = null
 
+  const post = (message: FromWorker) => {
+    out.postMessage(message)
+    Atomics.add(signal, 0, 1)
+    Atomics.notify(signal, 0)
+  }
+  const fail = (error: unknown) => post({ type: 'error', error: serializeError(error) })
+
   const run = async () => {
+    if (started) return
+    started = true
     for await (const batch of stream!.batches()) {
       while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve))
       credits--
-      port.postMessage({ type: 'batch', batch })
+      post({ type: 'batch', batch })
     }
-    port.postMessage({ type: 'done' })
+    post({ type: 'done' })
   }
 
   port.on('message', (message: ToWorker) => {
-    const fail = (error: unknown) => port.postMessage({ type: 'error', error: serializeError(error) })
     try {
       if (message.type === 'setup') {
         RosterStream.open(message.setup).then((s) => {
           stream = s
-          port.postMessage({ type: 'header', header: s.header() })
+          const header = s.header()
+          post({ type: 'header', header })
+          // Nothing the writer could still ask changes a complete header: start now.
+          if (header.missing.length === 0) run().catch(fail)
         }, fail)
       } else if (message.type === 'header') {
-        port.postMessage({ type: 'header', header: stream!.header(message.add) })
+        post({ type: 'header', header: stream!.header(message.add) })
       } else if (message.type === 'start') {
         run().catch(fail)
       } else if (message.type === 'ack') {
