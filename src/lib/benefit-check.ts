@@ -395,17 +395,19 @@ export function checkNotes(result: Pick<CheckResult, 'period' | 'rules'>): strin
 }
 
 /** Masks 身份证号 in gap and violation items unless the person asked to see them. */
-export function presentCheck(result: CheckResult, reveal: boolean) {
+export function presentCheck(result: CheckResult, reveal: boolean, limit = Infinity) {
   const mask = (id: string) => (reveal ? id : maskIdNumber(id))
   return {
+    /** How many gap and violation items there are, and whether the lists below stop short of them (see --out for all). */
+    listed: { gaps: Math.min(limit, result.gaps.length), gapsTotal: result.gaps.length, violations: Math.min(limit, result.violations.length), violationsTotal: result.violations.length },
     period: result.period,
     rules: { name: result.rulesName, file: result.rulesFile, sha256: result.rulesSha256 },
     persons: result.persons,
     totals: result.totals,
     lists: result.lists,
     ruleOutcomes: result.rules,
-    gaps: result.gaps.map((g) => ({ ...g, id: mask(g.id) })),
-    violations: result.violations.map((v) => ({ ...v, id: mask(v.id) })),
+    gaps: result.gaps.slice(0, limit).map((g) => ({ ...g, id: mask(g.id) })),
+    violations: result.violations.slice(0, limit).map((v) => ({ ...v, id: mask(v.id) })),
     violationsByKind: result.violationsByKind,
   }
 }

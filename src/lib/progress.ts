@@ -8,6 +8,7 @@ import { getArea } from './area.js'
 import { checkBenefits, checkNotes, GROUP_LEVEL_NAMES, type GroupLevel, type RuleOutcome } from './benefit-check.js'
 import type { CompiledRules } from './benefit-rules.js'
 import { getConfigValue } from './config.js'
+import { cachedReport } from './report-cache.js'
 import type { Db } from './db.js'
 import { NotFoundError } from './errors.js'
 import { letterStatus } from './letters.js'
@@ -245,9 +246,19 @@ export function progressReport(db: Db, options: ProgressOptions): ProgressReport
   const level = options.level ?? defaultLevel(area.level)
   const today = localDate(options.today)
   const asOf = asOfFor(period, today)
-  const current = periodFigures(db, period, previous, level, options.rules, asOf, options.today ?? new Date())
-  // The previous period's head counts and exits, for the change columns.
-  const prior = previous ? { figures: rosterCounts(db, previous, level) } : null
+  // Computed once per state of the data: the same notice as a table, a PDF and a sheet reads the roster once.
+  const key = ['progress', period, previous ?? '', level, options.rules.sha256, asOf, today].join('|')
+  const stored = cachedReport(db, key, () => {
+    const { figures, check } = periodFigures(db, period, previous, level, options.rules, asOf, options.today ?? new Date())
+    // The previous period's head counts and exits, for the change columns.
+    const prior = previous ? rosterCounts(db, previous, level) : null
+    return {
+      figures: [...figures], prior: prior ? [...prior] : null,
+      check: { period: check.period, rules: check.rules, rulesName: check.rulesName },
+    }
+  })
+  const current = { figures: new Map(stored.figures), check: stored.check }
+  const prior = stored.prior ? { figures: new Map(stored.prior) } : null
 
   const codes = [...current.figures.keys()].filter((c) => c !== '').sort((a, b) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)))
   const names = regionNames(db, codes.filter(Boolean))

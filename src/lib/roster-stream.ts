@@ -81,6 +81,13 @@ export interface RowBatch {
   warnings: RowWarning[]
 }
 
+/**
+ * Rows per batch handed out, whatever the reader's batches: the accepted values then stay one flat
+ * array of 20,000 under V8's 128 KB limit for ordinary objects, so neither thread allocates it as a
+ * large object (a fresh page each time), and few rows are alive at once on either side.
+ */
+const BATCH_ROWS = 1000
+
 /** A header row not found yet; the caller may add mappings and ask again. */
 export class RosterStream {
   private head: SourceRow[] = []
@@ -153,51 +160,60 @@ export class RosterStream {
     // The reader passes over rows with nothing in them; the gaps in the row numbers are those blank rows.
     let lastRow = this.head[match.headerIndex].rowNumber
 
-    const process = (rows: SourceRow[]): RowBatch => {
-      const batch: RowBatch = { total: 0, skipped: 0, accepted: [], acceptedCells: [], rejected: [], warnings: [] }
-      for (const row of rows) {
-        const gap = row.rowNumber - lastRow - 1
-        if (gap > 0) {
-          batch.total += gap
-          batch.skipped += gap
-        }
-        lastRow = row.rowNumber
-        batch.total++
-        if (isBlankRow(row.cells) || isTotalRow(row.cells)) {
-          batch.skipped++
-          continue
-        }
-        const outcome = validateRosterRow(row.rowNumber, row.cells, row.numericCells, ctx)
-        for (const w of outcome.warnings) batch.warnings.push(w)
-        if (outcome.ok) {
-          const r = outcome.record
-          batch.accepted.push(
-            row.rowNumber, r.idNumber, r.name, r.gender, r.householdNo, r.relation, r.householdSize, r.povertyCause, r.countyCode,
-            r.townshipCode, r.villageCode, r.townshipName, r.villageName, r.certNumber, r.category, r.grade, r.povertyStatus,
-            r.exitYear, r.phone, r.extra ? JSON.stringify(r.extra) : null,
-          )
-          const maybeSeen = seen.add(idKey(r.idNumber))
-          batch.acceptedCells.push(setup.keepCells || maybeSeen ? JSON.stringify(row.cells) : null)
-        } else {
-          batch.rejected.push({
-            row: row.rowNumber,
-            cellsJson: JSON.stringify(row.cells),
-            problems: outcome.problems,
-            idNumber: outcome.idNumber,
-            countyCode: outcome.countyCode,
-          })
-        }
+    const newBatch = (): RowBatch => ({ total: 0, skipped: 0, accepted: [], acceptedCells: [], rejected: [], warnings: [] })
+    let batch = newBatch()
+    let rowsInBatch = 0
+    const add = (row: SourceRow) => {
+      const gap = row.rowNumber - lastRow - 1
+      if (gap > 0) {
+        batch.total += gap
+        batch.skipped += gap
       }
-      return batch
+      lastRow = row.rowNumber
+      batch.total++
+      rowsInBatch++
+      if (isBlankRow(row.cells) || isTotalRow(row.cells)) {
+        batch.skipped++
+        return
+      }
+      const outcome = validateRosterRow(row.rowNumber, row.cells, row.numericCells, ctx)
+      for (const w of outcome.warnings) batch.warnings.push(w)
+      if (outcome.ok) {
+        const r = outcome.record
+        batch.accepted.push(
+          row.rowNumber, r.idNumber, r.name, r.gender, r.householdNo, r.relation, r.householdSize, r.povertyCause, r.countyCode,
+          r.townshipCode, r.villageCode, r.townshipName, r.villageName, r.certNumber, r.category, r.grade, r.povertyStatus,
+          r.exitYear, r.phone, r.extra ? JSON.stringify(r.extra) : null,
+        )
+        const maybeSeen = seen.add(idKey(r.idNumber))
+        batch.acceptedCells.push(setup.keepCells || maybeSeen ? JSON.stringify(row.cells) : null)
+      } else {
+        batch.rejected.push({
+          row: row.rowNumber,
+          cellsJson: JSON.stringify(row.cells),
+          problems: outcome.problems,
+          idNumber: outcome.idNumber,
+          countyCode: outcome.countyCode,
+        })
+      }
     }
 
     const first = [...this.head.slice(match.headerIndex + 1), ...this.pending]
     this.head = []
     this.pending = []
-    if (first.length > 0) yield process(first)
-    for (let next = await this.iterator.next(); !next.done; next = await this.iterator.next()) {
-      yield process(next.value)
+    for (let rows: SourceRow[] | null = first; rows; ) {
+      for (const row of rows) {
+        add(row)
+        if (rowsInBatch === BATCH_ROWS) {
+          yield batch
+          batch = newBatch()
+          rowsInBatch = 0
+        }
+      }
+      const next = await this.iterator.next()
+      rows = next.done ? null : next.value
     }
+    if (rowsInBatch > 0) yield batch
   }
 }
 

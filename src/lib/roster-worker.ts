@@ -15,7 +15,7 @@ import { AppError } from './errors.js'
 import { type HeaderFound, type RowBatch, RosterStream, type StreamSetup } from './roster-stream.js'
 import type { RosterField } from './roster-fields.js'
 
-export const MAX_IN_FLIGHT = 8
+export const MAX_IN_FLIGHT = 16
 
 export type ToWorker =
   | { type: 'setup'; setup: StreamSetup }

@@ -268,10 +268,13 @@ async function writeImport(db: Db, source: RowSource, options: WriteContext): Pr
     result.replacedBatches = toReplace
     const idColumn = header.headers.find((h) => header.mapping[h] === 'idNumber')!
 
+    let dbgN = 0 // XXX-DEBUG
     for await (const batch of source.batches()) {
+      if (process.env.TL && dbgN++ % 50 === 0) { const m = process.memoryUsage(); process.stderr.write(`TL ${process.uptime().toFixed(2)} rows=${result.rows.total} rss=${(m.rss/1048576).toFixed(0)} heap=${(m.heapUsed/1048576).toFixed(0)}/${(m.heapTotal/1048576).toFixed(0)} ext=${(m.external/1048576).toFixed(0)} ab=${(m.arrayBuffers/1048576).toFixed(0)}\n`) } // XXX-DEBUG
       result.rows.total += batch.total
       result.rows.skipped += batch.skipped
       const values = batch.accepted
+      const checked = batch.rejected.length
       for (let i = 0, at = 0; at < values.length; i++, at += ACCEPTED_WIDTH) {
         if (writer.accept(values, at)) {
           result.rows.accepted++
@@ -289,6 +292,8 @@ async function writeImport(db: Db, source: RowSource, options: WriteContext): Pr
           problems: [{ row: rowNumber, column: idColumn, code: 'duplicate_id', message: `第 ${rowNumber} 行「${idColumn}」${detail}` }],
         })
       }
+      // Duplicates join the rows the checks refused in file order, so what is listed does not depend on batch sizes.
+      if (batch.rejected.length > checked && checked > 0) batch.rejected.sort((a, b) => a.row - b.row)
       for (const r of batch.rejected) {
         writer.reject(r)
         result.rows.rejected++

@@ -393,6 +393,38 @@ UPDATE benefit_types SET aliases_json = CASE code
   WHEN 'public_job' THEN '["公益性岗位"]'
   ELSE NULL END;
 CREATE INDEX benefit_records_code_period ON benefit_records(benefit_code, period, id_number);
+
+-- Figures a report computed over a whole period (a province's 500,000 people take seconds), kept until
+-- the data changes. data_version counts every change to the tables reports read: each roster or list
+-- import is a row of import_batches, so the big tables need no trigger of their own.
+CREATE TABLE report_cache (
+  key TEXT PRIMARY KEY,
+  data_version INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  data_json TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING;
+CREATE TRIGGER import_batches_version_insert AFTER INSERT ON import_batches BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER import_batches_version_update AFTER UPDATE ON import_batches BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER import_batches_version_delete AFTER DELETE ON import_batches BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER pairings_version_insert AFTER INSERT ON pairings BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER pairings_version_update AFTER UPDATE ON pairings BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER pairings_version_delete AFTER DELETE ON pairings BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER tasks_version_insert AFTER INSERT ON tasks BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER tasks_version_update AFTER UPDATE ON tasks BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER tasks_version_delete AFTER DELETE ON tasks BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER task_progress_version_insert AFTER INSERT ON task_progress BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER task_progress_version_update AFTER UPDATE ON task_progress BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER task_progress_version_delete AFTER DELETE ON task_progress BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER letters_version_insert AFTER INSERT ON letters BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER letters_version_update AFTER UPDATE ON letters BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER letters_version_delete AFTER DELETE ON letters BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER poverty_statuses_version_insert AFTER INSERT ON poverty_statuses BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER poverty_statuses_version_update AFTER UPDATE ON poverty_statuses BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER poverty_statuses_version_delete AFTER DELETE ON poverty_statuses BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER benefit_types_version_insert AFTER INSERT ON benefit_types BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER benefit_types_version_update AFTER UPDATE ON benefit_types BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
+CREATE TRIGGER benefit_types_version_delete AFTER DELETE ON benefit_types BEGIN UPDATE meta SET value = value + 1 WHERE key = 'data_version'; END;
 `
 
 export const MIGRATIONS: readonly string[] = [V1, V2]

@@ -241,6 +241,22 @@ describe('report assessment', () => {
   })
 })
 
+describe('figures kept between runs', () => {
+  it('gives the same notice again, and a new one as soon as the data changes', () => {
+    const first = cli('report', 'progress', '--period', '2026-11', '--level', 'township', '--json').json()
+    const again = cli('report', 'progress', '--period', '2026-11', '--level', 'township', '--json').json()
+    expect(again.regions).toEqual(first.regions)
+    // 测试丁 (海边街道, grade 4) has no 护理补贴; a corrected list adds 测试乙 (grade 2), who was missing.
+    const fixed = join(dir, 'care-fixed.csv')
+    const care = PEOPLE.filter((p) => p.care || p.name === '测试乙')
+    writeCsv(fixed, [['姓名', '身份证号', '补贴金额'], ...care.map((p) => [p.name, p.id, '100'])], { encoding: 'utf8', eol: '\n' })
+    expect(cli('benefit', 'import', fixed, '--type', '护理补贴', '--period', '2026-11', '--replace', '--json').code).toBe(0)
+    const after = cli('report', 'progress', '--period', '2026-11', '--level', 'township', '--json').json()
+    const haibian = (out: { regions: Array<{ name: string; values: { benefitReceived: number } }> }) => out.regions.find((r) => r.name === '海边街道')!.values.benefitReceived
+    expect(haibian(after)).toBe(haibian(first) + 1)
+  })
+})
+
 describe('a database made before benefits existed', () => {
   it('is migrated to the benefit schema when a benefit command opens it, with a backup first', () => {
     const t = tempDir()
@@ -248,7 +264,8 @@ describe('a database made before benefits existed', () => {
       const old = createRosterDb(t.dir, 'old.db')
       // Put the file back to schema 1, as the previous release left it.
       const raw = new Database(old)
-      raw.exec(`DROP INDEX benefit_records_code_period;
+      for (const { name } of raw.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger'").all() as Array<{ name: string }>) raw.exec(`DROP TRIGGER ${name}`)
+      raw.exec(`DROP INDEX benefit_records_code_period; DROP TABLE report_cache; DELETE FROM meta WHERE key = 'data_version';
         ALTER TABLE benefit_types DROP COLUMN recurring; ALTER TABLE benefit_types DROP COLUMN aliases_json; ALTER TABLE benefit_types DROP COLUMN created_at`)
       raw.pragma('user_version = 1')
       raw.close()

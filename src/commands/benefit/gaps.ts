@@ -18,7 +18,7 @@ export default class BenefitGaps extends BaseCommand<typeof BenefitGaps> {
     period: Flags.string({ char: 'p', summary: '期别，年-月（默认最新一期）' }),
     rules: Flags.string({ summary: '比对规则文件（默认配置 benefit.rules，否则内置规则）' }),
     out: Flags.string({ char: 'o', summary: '导出到 .xlsx（汇总、每个乡镇一个工作表、疑似违规享受）或 .csv' }),
-    limit: Flags.integer({ summary: '终端里最多列出多少人', default: 30, min: 0 }),
+    limit: Flags.integer({ summary: '最多列出多少人（终端默认 30，--json 默认 10000；完整名单用 --out 导出）', min: 0 }),
     reveal: Flags.boolean({ summary: '显示和导出完整的身份证号（默认打码）' }),
   }
 
@@ -35,22 +35,23 @@ export default class BenefitGaps extends BaseCommand<typeof BenefitGaps> {
       { key: 'eligibleText', header: '符合条件', align: 'right' }, { key: 'received', header: '已享受', align: 'right' }, { key: 'gaps', header: '未享受', align: 'right' },
       { key: 'pct', header: '覆盖率', align: 'right' },
     ])
-    const shown = presentCheck(result, this.flags.reveal)
-    if (shown.gaps.length > 0 && this.flags.limit > 0) {
-      this.printTable(shown.gaps.slice(0, this.flags.limit).map((g) => ({ ...g, levelName: g.level === 'entitled' ? '应享未享' : '需核查' })), [
+    const limit = this.flags.limit ?? (this.jsonMode ? 10_000 : 30)
+    const shown = presentCheck(result, this.flags.reveal, limit)
+    if (shown.gaps.length > 0 && limit > 0) {
+      this.printTable(shown.gaps.slice(0, limit).map((g) => ({ ...g, levelName: g.level === 'entitled' ? '应享未享' : '需核查' })), [
         { key: 'levelName', header: '类别' }, { key: 'township', header: '乡镇' }, { key: 'village', header: '村' }, { key: 'name', header: '姓名' },
         { key: 'id', header: '身份证号' }, { key: 'benefit', header: '应享政策' },
       ])
     }
-    if (shown.violations.length > 0 && this.flags.limit > 0) {
-      this.printTable(shown.violations.slice(0, this.flags.limit).map((v) => ({ ...v, kindName: VIOLATION_NAMES[v.kind], benefitText: v.benefits.join('、') })), [
+    if (shown.violations.length > 0 && limit > 0) {
+      this.printTable(shown.violations.slice(0, limit).map((v) => ({ ...v, kindName: VIOLATION_NAMES[v.kind], benefitText: v.benefits.join('、') })), [
         { key: 'kindName', header: '疑似违规' }, { key: 'township', header: '乡镇' }, { key: 'name', header: '姓名' }, { key: 'id', header: '身份证号' },
         { key: 'benefitText', header: '政策' }, { key: 'reason', header: '说明' },
       ])
     }
     const t = result.totals
     this.info(`${result.period} 期：在册 ${result.persons} 人；应享未享 ${t.gaps} 人次、需核查 ${t.reviews} 人次、疑似违规享受 ${t.violations} 人次` +
-      `${shown.gaps.length > this.flags.limit ? `；终端只列出前 ${this.flags.limit} 人，完整名单用 --out 导出` : ''}`)
+      `${result.gaps.length > limit ? `；终端只列出前 ${limit} 人，完整名单用 --out 导出` : ''}`)
     for (const note of checkNotes(result)) this.notice(note)
     return shown
   }
