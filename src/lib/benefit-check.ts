@@ -110,10 +110,20 @@ export interface CheckOptions {
   /** Limit the check to one region (a code prefix). */
   region?: string
   /** Called once per household (pass 1) and per person (pass 2), for figures read in the same passes. */
-  visit?: { household(hh: string, groupCode: string): void; person(id: string, groupCode: string, povertyStatus: string | null): void }
+  visit?: {
+    household(hh: string, groupCode: string, place: Place): void
+    person(id: string, groupCode: string, povertyStatus: string | null, place: Place): void
+  }
 }
 
 const regionColumn = (level: GroupLevel) => `${level}_code`
+
+/** Where a roster row places a person: county, township and village codes as the roster gives them. */
+export interface Place {
+  county: string | null
+  township: string | null
+  village: string | null
+}
 
 /**
  * Runs the rules over a period's roster.
@@ -208,8 +218,10 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   }
   const fieldOf = fields.map(() => new Uint32Array(capacity))
   const slotOf = rules.columns.map(() => new Uint32Array(capacity))
-  const select = `SELECT id_number, ${hhKey}, ${groupColumn}, poverty_status, id${fields.map((f) => `, ${FIELD_COLUMNS[f]}`).join('')}, ${extraSql}
+  const select = `SELECT id_number, ${hhKey}, ${groupColumn}, poverty_status, id${fields.map((f) => `, ${FIELD_COLUMNS[f]}`).join('')}, ${extraSql},
+      county_code, township_code, village_code
     FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`
+  const placeAt = 6 + fields.length
   let persons = 0
   for (const row of db.prepare(select).raw().iterate({ ...params, region: options.region ?? null }) as Iterable<unknown[]>) {
     const i = persons++
@@ -231,12 +243,12 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
       hhIndex.set(hh, h)
       hhCount.push(0)
       hhMask.push((listedHouseholds.get(hh) ?? 0) & householdBits)
-      options.visit?.household(hh, code)
+      options.visit?.household(hh, code, { county: row[placeAt] as string | null, township: row[placeAt + 1] as string | null, village: row[placeAt + 2] as string | null })
     }
     hhOf[i] = h
     hhCount[h]++
     hhMask[h] |= (receipts.get(id) ?? 0) & householdBits
-    options.visit?.person(id, code, row[3] as string | null)
+    options.visit?.person(id, code, row[3] as string | null, { county: row[placeAt] as string | null, township: row[placeAt + 1] as string | null, village: row[placeAt + 2] as string | null })
     for (let k = 0; k < fields.length; k++) fieldOf[k][i] = intern(row[5 + k])
     const extra = row[5 + fields.length] as string | null
     if (extra !== null) {

@@ -5,19 +5,19 @@
  * the same figures as a printable document, a sheet and JSON.
  */
 import { getArea } from './area.js'
-import { checkBenefits, checkNotes, GROUP_LEVEL_NAMES, type GroupLevel, type RuleOutcome } from './benefit-check.js'
+import { checkBenefits, checkNotes, GROUP_LEVEL_NAMES, type Place, type GroupLevel, type RuleOutcome } from './benefit-check.js'
 import type { CompiledRules } from './benefit-rules.js'
 import { getConfigValue } from './config.js'
 import { cachedReport } from './report-cache.js'
 import type { Db } from './db.js'
 import { NotFoundError } from './errors.js'
 import { letterStatus } from './letters.js'
-import { localDate } from './pairing.js'
+import { localDate, type PlaceCoverage } from './pairing.js'
 import { type MetricCode, METRICS, type RegionFigures, type ReportDocument, type ReportRow } from './report-model.js'
 import { latestPeriod, listPeriods, PERIOD_ROWS, periodParams } from './roster-query.js'
 import { checkPeriod } from './roster.js'
 import type { TableCell } from './table-writer.js'
-import { listTasks } from './tasks.js'
+import { listTasks, type PlaceCount } from './tasks.js'
 
 export interface ProgressOptions {
   period?: string
@@ -132,21 +132,39 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
   const kindMetric: Record<string, MetricCode> = { poor: 'poor', exited: 'exited', returned: 'returned', monitored: 'monitored' }
   of('')
 
+  // The same passes give the task list its head counts and pairing coverage by place.
+  const rosterPlaces = new Map<string, PlaceCount>()
+  const pairingPlaces = new Map<string, PlaceCoverage>()
+  const placeKey = (p: Place) => `${p.county ?? ''}|${p.township ?? ''}|${p.village ?? ''}`
+
   const check = checkBenefits(db, rules, {
     period, groupBy: level,
     visit: {
-      household(hh, code) {
+      household(hh, code, place) {
         add(code, 'households', 1)
         const bits = pairing.get(hh) ?? 0
+        const key = placeKey(place)
+        let c = pairingPlaces.get(key)
+        if (!c) pairingPlaces.set(key, (c = { ...place, households: 0, withHelper: 0, withMeasures: 0, withFunds: 0, complete: 0 }))
+        c.households++
+        if (bits & PAIR_HELPER) c.withHelper++
+        if (bits & PAIR_MEASURES) c.withMeasures++
+        if (bits & PAIR_FUNDS) c.withFunds++
+        if (bits === (PAIR_HELPER | PAIR_MEASURES | PAIR_FUNDS)) c.complete++
         if (bits & PAIR_HELPER) add(code, 'helperRate', 1)
         if (bits & PAIR_MEASURES) add(code, 'measuresRate', 1)
         if (bits & PAIR_FUNDS) add(code, 'fundsRate', 1)
         if (bits === (PAIR_HELPER | PAIR_MEASURES | PAIR_FUNDS)) add(code, 'pairingFullRate', 1)
       },
-      person(id, code, status) {
+      person(id, code, status, place) {
         add(code, 'registered', 1)
         const kind = status ? kinds.get(status) : undefined
         if (kind) add(code, kindMetric[kind], 1)
+        const key = placeKey(place)
+        let r = rosterPlaces.get(key)
+        if (!r) rosterPlaces.set(key, (r = { ...place, persons: 0, exited: 0 }))
+        r.persons++
+        if (kind === 'exited') r.exited++
         if (previous) {
           if (before.has(id)) before.delete(id)
           else add(code, 'newThisPeriod', 1)
@@ -193,7 +211,7 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
     add(l.regionCode.slice(0, len), 'lettersIssued', l.issued)
     add(l.regionCode.slice(0, len), 'lettersSigned', l.signed)
   }
-  for (const t of listTasks(db, { asOf })) {
+  for (const t of listTasks(db, { asOf, places: { period, roster: [...rosterPlaces.values()], pairing: [...pairingPlaces.values()] } })) {
     if (t.regionCode.length < len) continue
     const code = t.regionCode.slice(0, len)
     add(code, 'tasks', 1)

@@ -396,6 +396,8 @@ async function openRowSource(setup: StreamSetup, parallel: boolean): Promise<Row
     resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 32 },
   })
   let exited: Error | null = null
+  let dbgWait = 0, dbgWaits = 0 // XXX-DEBUG
+  process.on('exit', () => { if (process.env.TL) process.stderr.write(`TL waited ${dbgWait.toFixed(0)} ms in ${dbgWaits} waits\n`) }) // XXX-DEBUG
   const stop = (error: Error) => {
     exited ??= error
     Atomics.add(signal, 0, 1)
@@ -415,7 +417,9 @@ async function openRowSource(setup: StreamSetup, parallel: boolean): Promise<Row
       }
       if (exited) throw exited
       const wait = waitAsync(signal, 0, seen, 1000)
+      const dbgT = performance.now() // XXX-DEBUG
       if (wait.async) await wait.value
+      dbgWait += performance.now() - dbgT; dbgWaits++ // XXX-DEBUG
     }
   }
   const send = (message: ToWorker) => worker.postMessage(message)

@@ -223,7 +223,14 @@ const NOT_YET_COMPUTABLE: Record<string, string> = {
   device_fitting_rate: '辅助器具适配率待导入辅助器具适配名单后自动计算；目前以手工填报为准',
 }
 
-interface PlaceCount { county: string | null; township: string | null; village: string | null; persons: number; exited: number }
+export interface PlaceCount { county: string | null; township: string | null; village: string | null; persons: number; exited: number }
+
+/** Head counts and pairing coverage by place that a caller has already read (the progress notice's scan of the period). */
+export interface PlaceFigures {
+  period: string
+  roster: PlaceCount[]
+  pairing: PlaceCoverage[]
+}
 
 
 /** Head counts and 已脱贫 counts of one period, grouped by village, within a region code prefix. */
@@ -287,6 +294,8 @@ export interface TaskFilter {
   includeCancelled?: boolean
   /** YYYY-MM-DD; default today. Judges deadlines and picks the roster period for computed indicators. */
   asOf?: string
+  /** The period's figures by place when the caller has them, so the roster is not read again. */
+  places?: PlaceFigures
 }
 
 function checkAsOf(asOf: string | undefined): string {
@@ -300,16 +309,17 @@ function checkAsOf(asOf: string | undefined): string {
  * Turns task rows into views: actuals (computed, progress, or the children's sum for counts and
  * amounts) and status. Reads the roster once when any row needs it.
  */
-function presentTasks(db: Db, rows: TaskRow[], asOfInput: string | undefined): TaskView[] {
+function presentTasks(db: Db, rows: TaskRow[], asOfInput: string | undefined, known?: PlaceFigures): TaskView[] {
   const asOf = checkAsOf(asOfInput)
   const computed = new Map<number, { value: number | null; note: string }>()
   const needsRoster = rows.filter((r) => r.indicator_code && COMPUTABLE[r.indicator_code] && r.indicator_computed)
   if (needsRoster.length) {
     const period = rosterPeriodFor(db, asOfInput ? asOf : undefined)
     const area = getArea(db)
-    const places = period ? rosterPlaceCounts(db, period, area.code) : []
+    const given = known && known.period === period ? known : null
+    const places = given ? given.roster : period ? rosterPlaceCounts(db, period, area.code) : []
     // Pairing coverage of every place at once: a province's hundreds of tasks each need a region's sum.
-    let pairingPlaces: PlaceCoverage[] | null = null
+    let pairingPlaces: PlaceCoverage[] | null = given ? given.pairing : null
     for (const row of needsRoster) {
       if (!period) {
         computed.set(row.id, { value: null, note: asOfInput ? `${asOf.slice(0, 7)} 及以前没有花名册，无法计算` : '还没有导入花名册，无法计算' })
@@ -408,7 +418,7 @@ export function listTasks(db: Db, filter: TaskFilter = {}): TaskView[] {
         AND (@all = 1 OR t.status <> 'cancelled')
       ORDER BY length(t.region_code), t.action_code, t.region_code, t.id`)
     .all({ region, action, parent: filter.parent ?? null, all: filter.includeCancelled ? 1 : 0 }) as TaskRow[]
-  let views = presentTasks(db, rows, filter.asOf)
+  let views = presentTasks(db, rows, filter.asOf, filter.places)
   if (filter.overdue) views = views.filter((t) => t.status === 'overdue')
   if (filter.status) views = views.filter((t) => t.status === filter.status)
   return views
