@@ -103,6 +103,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected printTable<Row extends object>(rows: Row[], columns: Column<Row>[]): void {
+    // Laying out a big table costs seconds; under --json nobody sees it.
+    if (this.jsonMode) return
     this.print(renderTable(rows, columns, { color: this.color }))
   }
 
@@ -128,6 +130,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected printRecord(pairs: Array<[string, string | number | boolean | null | undefined]>): void {
+    if (this.jsonMode) return
     this.print(renderKeyValue(pairs, { color: this.color }))
   }
 
