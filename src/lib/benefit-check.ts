@@ -146,24 +146,7 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   for (const e of rules.exclusions) e.benefits.forEach((b) => codes.add(b.code))
   for (const b of rules.rosterOnly) codes.add(b.code)
   const bitOf = new Map([...codes].map((c, i) => [c, 2 ** i]))
-  const householdBits = [...codes].filter((c) => typeByCode.get(c)?.scope === 'household').reduce((m, c) => m + bitOf.get(c)!, 0)
-
-  const receipts = new Map<string, number>()
-  const listedHouseholds = new Map<string, number>()
-  for (const code of codes) {
-    const list = lists.get(code)
-    if (!list) continue
-    const bit = bitOf.get(code)!
-    const household = typeByCode.get(code)?.scope === 'household'
-    const stmt = db
-      .prepare(`SELECT id_number, ${household ? 'household_no' : 'NULL'} FROM benefit_records WHERE benefit_code = ? AND period IN (${list.periods.map(() => '?').join(',')})`)
-      .raw()
-    for (const [id, hh] of stmt.iterate(code, ...list.periods) as Iterable<[string, string | null]>) {
-      const mask = receipts.get(id) ?? 0
-      if ((mask & bit) === 0) receipts.set(id, mask + bit)
-      if (hh) listedHouseholds.set(hh, (listedHouseholds.get(hh) ?? 0) | bit)
-    }
-  }
+  const rosterOnlyBits = rules.rosterOnly.reduce((m, b) => m | (bitOf.get(b.code) ?? 0), 0)
 
   // Columns: which the period's roster has, and the SQL that reads each slot.
   // extra_json keys are the headers as the clerk wrote them (住房\n状况, 辅具 需求): read a slot through every
@@ -205,6 +188,7 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   const hhIndex = new Map<string, number>()
   const hhCount: number[] = []
   const hhMask: number[] = []
+  const idIndex = new Map<string, number>()
   const vocab: unknown[] = [null]
   const vocabIndex = new Map<unknown, number>([[null, 0]])
   const intern = (v: unknown): number => {
@@ -217,6 +201,7 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
     return i
   }
   const fieldOf = fields.map(() => new Uint32Array(capacity))
+  const combos = new Map<string, number[]>()
   const slotOf = rules.columns.map(() => new Uint32Array(capacity))
   const select = `SELECT id_number, ${hhKey}, ${groupColumn}, poverty_status, id${fields.map((f) => `, ${FIELD_COLUMNS[f]}`).join('')}, ${extraSql},
       county_code, township_code, village_code
@@ -242,26 +227,54 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
       h = hhCount.length
       hhIndex.set(hh, h)
       hhCount.push(0)
-      hhMask.push((listedHouseholds.get(hh) ?? 0) & householdBits)
+      hhMask.push(0)
       options.visit?.household(hh, code, { county: row[placeAt] as string | null, township: row[placeAt + 1] as string | null, village: row[placeAt + 2] as string | null })
     }
     hhOf[i] = h
     hhCount[h]++
-    hhMask[h] |= (receipts.get(id) ?? 0) & householdBits
+    idIndex.set(id, i)
     options.visit?.person(id, code, row[3] as string | null, { county: row[placeAt] as string | null, township: row[placeAt + 1] as string | null, village: row[placeAt + 2] as string | null })
     for (let k = 0; k < fields.length; k++) fieldOf[k][i] = intern(row[5 + k])
     const extra = row[5 + fields.length] as string | null
     if (extra !== null) {
-      const values = JSON.parse(extra) as unknown[]
-      for (let k = 0; k < slotPaths.length; k++) {
-        let v: unknown = null
-        for (const p of slotPaths[k]) {
-          if (values[p] !== null && values[p] !== undefined) {
-            v = values[p]
-            break
-          }
-        }
-        slotOf[k][i] = v === null ? 0 : intern(String(v))
+      // Rows repeat the same few combinations of answers: each combination is parsed once.
+      let combo = combos.get(extra)
+      if (combo === undefined) {
+        const values = JSON.parse(extra) as unknown[]
+        combo = slotPaths.map((alternatives) => {
+          const v = alternatives.map((p) => values[p]).find((x) => x !== null && x !== undefined)
+          return v === undefined ? 0 : intern(String(v))
+        })
+        combos.set(extra, combo)
+      }
+      for (let k = 0; k < combo.length; k++) slotOf[k][i] = combo[k]
+    }
+  }
+
+  // Who receives what: a bit per benefit on each registered person, on each household for household
+  // benefits (a 低保 list naming one member, or the household's number, covers the others), and apart
+  // for people on a list but not on the roster (roster-only benefits are checked for them below).
+  const personMask = new Int32Array(persons)
+  const offRoster = new Map<string, number>()
+  for (const code of codes) {
+    const list = lists.get(code)
+    if (!list) continue
+    const bit = bitOf.get(code)!
+    const household = typeByCode.get(code)?.scope === 'household'
+    const stmt = db
+      .prepare(`SELECT id_number, ${household ? 'household_no' : 'NULL'} FROM benefit_records WHERE benefit_code = ? AND period IN (${list.periods.map(() => '?').join(',')})`)
+      .raw()
+    for (const [id, hh] of stmt.iterate(code, ...list.periods) as Iterable<[string, string | null]>) {
+      const i = idIndex.get(id)
+      if (i !== undefined) {
+        personMask[i] |= bit
+        if (household) hhMask[hhOf[i]] |= bit
+      } else if (rosterOnlyBits & bit) {
+        offRoster.set(id, (offRoster.get(id) ?? 0) | bit)
+      }
+      if (hh) {
+        const h = hhIndex.get(hh)
+        if (h !== undefined) hhMask[h] |= bit
       }
     }
   }
@@ -294,8 +307,6 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   const gaps: GapItem[] = []
   const violations: Violation[] = []
   const violationsByKind = { ineligible: 0, exclusive: 0, off_roster: 0, left_roster: 0 } as Record<ViolationKind, number>
-  const rosterOnlyBits = rules.rosterOnly.reduce((m, b) => m | (bitOf.get(b.code) ?? 0), 0)
-  const onRoster = new Set<string>()
   const [py, pm] = period.split('-').map(Number)
 
   // Names and places are read only for the people a list names (by rowid), not for the whole roster.
@@ -315,8 +326,7 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   const tallies = groups.map((code) => tallyOf(code))
   for (let i = 0; i < persons; i++) {
     const id = ids[i]
-    mask = (receipts.get(id) ?? 0) | hhMask[hhOf[i]]
-    if (mask & rosterOnlyBits) onRoster.add(id)
+    mask = personMask[i] | hhMask[hhOf[i]]
     for (let k = 0; k < fields.length; k++) record[fields[k]] = vocab[fieldOf[k][i]]
     for (let k = 0; k < slotOf.length; k++) view.columns[k] = vocab[slotOf[k][i]] as string | null
     view.age = py - Number(id.slice(6, 10)) - (Number(id.slice(10, 12)) > pm ? 1 : 0)
@@ -365,8 +375,8 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
     for (const benefit of rules.rosterOnly) {
       if (!lists.has(benefit.code)) continue
       const bit = bitOf.get(benefit.code)!
-      for (const [id, m] of receipts) {
-        if ((m & bit) === 0 || onRoster.has(id)) continue
+      for (const [id, m] of offRoster) {
+        if ((m & bit) === 0) continue
         const last = lastPeriod.get(id, period) as { period: string | null; county_code: string | null; township_name: string | null; village_name: string | null }
         const name = (nameOf.get(id, benefit.code) as { name: string | null } | undefined)?.name ?? null
         const kind: ViolationKind = last.period ? 'left_roster' : 'off_roster'
