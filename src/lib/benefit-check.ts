@@ -447,7 +447,7 @@ export function gapListSheet(result: CheckResult, reveal: boolean): TableSheet {
  * The sheets `benefit gaps --out` writes: 汇总 (each rule), one sheet of gap people per township (the
  * township can work through its own list), and 疑似违规享受. IDs masked unless reveal.
  */
-export function gapSheets(result: CheckResult, reveal: boolean): TableSheet[] {
+export function gapSheets(result: CheckResult, reveal: boolean, options: { by?: 'township' | 'county'; countyName?: (code: string) => string } = {}): TableSheet[] {
   const mask = (id: string) => (reveal ? id : maskIdNumber(id))
   const summary: TableSheet = {
     name: '汇总',
@@ -458,10 +458,15 @@ export function gapSheets(result: CheckResult, reveal: boolean): TableSheet[] {
     ]),
   }
   const headers = GAP_HEADERS
+  // One sheet per township for a county; a city or the province gets one per county (not 1,510 sheets).
   const byTownship = new Map<string, GapItem[]>()
   for (const g of result.gaps) {
-    const key = g.township ?? '（未填乡镇）'
-    byTownship.set(key, [...(byTownship.get(key) ?? []), g])
+    const key = options.by === 'county'
+      ? (g.countyCode ? (options.countyName?.(g.countyCode) ?? g.countyCode) : '（未填县）')
+      : g.township ?? '（未填乡镇）'
+    let list = byTownship.get(key)
+    if (!list) byTownship.set(key, (list = []))
+    list.push(g)
   }
   const townships: TableSheet[] = [...byTownship].map(([township, items]) => ({
     name: township,

@@ -41,12 +41,21 @@ export function toHalfWidth(text: string): string {
 }
 
 const NO_CHANGES: Normalized['changes'] = []
-const CLEAN_ID_LIKE = /^[0-9X]+$/
+
+/** /^[0-9X]+$/: nothing for normalizeIdLike to fix. */
+function isCleanIdLike(text: string): boolean {
+  if (text.length === 0) return false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (!isDigit(c) && c !== 88) return false
+  }
+  return true
+}
 
 /** Trims, folds full-width characters, drops inner spaces and upper-cases a trailing x. */
 export function normalizeIdLike(raw: string): Normalized {
   // The common case, checked first: nothing to fix.
-  if (CLEAN_ID_LIKE.test(raw)) return { value: raw, changes: NO_CHANGES }
+  if (isCleanIdLike(raw)) return { value: raw, changes: NO_CHANGES }
   const changes: Normalized['changes'] = []
   let value = raw
   // A leading apostrophe is how people force Excel to keep a number as text; it is not part of the ID.
@@ -80,12 +89,14 @@ export type IdProblem = 'id_format' | 'id_checksum' | 'id_birthdate' | 'id_scien
 
 /** What is wrong with a (normalised) 身份证号, or null when it is valid. */
 export function checkIdNumber(id: string, options: { storedAsNumber?: boolean; today?: Date } = {}): IdProblem | null {
-  if (/^\d+(\.\d+)?[eE][+]?\d+$/.test(id)) return 'id_scientific_notation'
+  // The well-formed case first: it can be neither scientific notation nor anything but 18 characters.
+  const shaped = hasIdShape(id)
+  if (!shaped && /^\d+(\.\d+)?[eE][+]?\d+$/.test(id)) return 'id_scientific_notation'
   // An 18-digit number cell always lost its last digits (Excel keeps 15), even when what is left
   // happens to end in a valid check character.
   if (options.storedAsNumber && /^\d{16,}$/.test(id)) return 'id_excel_truncated'
-  if (!/^\d{17}[\dX]$/.test(id)) return 'id_format'
-  if (!isValidBirthDate(id.slice(6, 14), options.today ?? new Date())) return 'id_birthdate'
+  if (!shaped) return 'id_format'
+  if (!isValidBirthDate(id, options.today ?? new Date())) return 'id_birthdate'
   if (idCheckChar(id) !== id[17]) {
     // Excel keeps 15 significant digits of a number: the last three become 000.
     if (options.storedAsNumber || id.endsWith('000')) return 'id_excel_truncated'
@@ -94,18 +105,47 @@ export function checkIdNumber(id: string, options: { storedAsNumber?: boolean; t
   return null
 }
 
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+/** /^\d{17}[\dX]$/, without the regex machinery: this runs for every row of a million-row file. */
+function hasIdShape(id: string): boolean {
+  return id.length === 18 && startsWithIdShape(id)
+}
 
-// Arithmetic rather than Date objects: this runs once per row of a million-row file.
-function isValidBirthDate(yyyymmdd: string, today: Date): boolean {
-  const year = Number(yyyymmdd.slice(0, 4))
-  const month = Number(yyyymmdd.slice(4, 6))
-  const day = Number(yyyymmdd.slice(6, 8))
+/** Whether the first 18 characters are 17 digits and a digit or X. */
+function startsWithIdShape(text: string): boolean {
+  for (let i = 0; i < 17; i++) if (!isDigit(text.charCodeAt(i))) return false
+  const last = text.charCodeAt(17)
+  return isDigit(last) || last === 88 // X
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57
+}
+
+/** The number written by the ASCII digits id[from] … id[to - 1] (all digits, as a checked ID's are). */
+function digitsAt(id: string, from: number, to: number): number {
+  let n = 0
+  for (let i = from; i < to; i++) n = n * 10 + id.charCodeAt(i) - 48
+  return n
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+let todayTime = NaN
+let todayStamp = 0
+
+// Arithmetic on the digits rather than Date objects or Number(): this runs once per row of a million-row file.
+function isValidBirthDate(id: string, today: Date): boolean {
+  const year = digitsAt(id, 6, 10)
+  const month = digitsAt(id, 10, 12)
+  const day = digitsAt(id, 12, 14)
   if (year < 1880 || month < 1 || month > 12 || day < 1) return false
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
   if (day > (month === 2 && leap ? 29 : MONTH_DAYS[month - 1])) return false
-  const stamp = year * 10000 + month * 100 + day
-  return stamp <= today.getFullYear() * 10000 + (today.getMonth() + 1) * 100 + today.getDate()
+  const time = today.getTime()
+  if (time !== todayTime) {
+    todayTime = time
+    todayStamp = today.getFullYear() * 10000 + (today.getMonth() + 1) * 100 + today.getDate()
+  }
+  return year * 10000 + month * 100 + day <= todayStamp
 }
 
 /** 'YYYY-MM-DD' from a valid ID. */
@@ -122,10 +162,14 @@ export type CertProblem = 'cert_format' | 'cert_id_mismatch' | 'cert_category_mi
 
 /** A second-generation certificate: the 18-character ID, then the category digit (1–7) and the grade digit (1–4). */
 export function checkCertificate(cert: string, id: string, category: number | null, grade: number | null): CertProblem | null {
-  if (!/^\d{17}[\dX][1-7][1-4]$/.test(cert)) return 'cert_format'
-  if (cert.slice(0, 18) !== id) return 'cert_id_mismatch'
-  if (category !== null && Number(cert[18]) !== category) return 'cert_category_mismatch'
-  if (grade !== null && Number(cert[19]) !== grade) return 'cert_grade_mismatch'
+  if (cert.length !== 20 || !startsWithIdShape(cert)) return 'cert_format'
+  const categoryDigit = cert.charCodeAt(18) - 48
+  const gradeDigit = cert.charCodeAt(19) - 48
+  if (!(categoryDigit >= 1 && categoryDigit <= 7) || !(gradeDigit >= 1 && gradeDigit <= 4)) return 'cert_format'
+  // Same as comparing the first 18 characters with the ID, without cutting them out.
+  if (id.length !== 18 || !cert.startsWith(id)) return 'cert_id_mismatch'
+  if (category !== null && categoryDigit !== category) return 'cert_category_mismatch'
+  if (grade !== null && gradeDigit !== grade) return 'cert_grade_mismatch'
   return null
 }
 
@@ -180,9 +224,9 @@ export function parseGrade(raw: string): { grade: number; normalized: boolean } 
  * find duplicates in a million-row file without keeping a million strings alive.
  */
 export function idKey(id: string): number {
-  const address = Number(id.slice(0, 6))
+  const address = digitsAt(id, 0, 6)
   // Any one-to-one packing of the date works; year*372 + month*31 + day stays below 2^16 until 2055.
-  const days = (Number(id.slice(6, 10)) - 1880) * 372 + (Number(id.slice(10, 12)) - 1) * 31 + Number(id.slice(12, 14))
-  const sequence = Number(id.slice(14, 17))
+  const days = (digitsAt(id, 6, 10) - 1880) * 372 + (digitsAt(id, 10, 12) - 1) * 31 + digitsAt(id, 12, 14)
+  const sequence = digitsAt(id, 14, 17)
   return (address * 65536 + days) * 1024 + sequence
 }

@@ -54,6 +54,36 @@ export const ACCEPTED_ID = 1
 export const ACCEPTED_VILLAGE_CODE = 10
 export const ACCEPTED_TOWNSHIP_CODE = 9
 export const ACCEPTED_VILLAGE_NAME = 12
+/**
+ * Text columns whose values repeat from row to row (gender, relation, poverty cause, county, township and
+ * village codes and names, status). In a batch they hold a number instead: the index of the text in the
+ * strings the batches have brought so far (RowBatch.strings, in order). A place name then crosses from
+ * the worker thread once rather than in every row, which the writer thread would have to deserialise.
+ */
+export const ACCEPTED_REPEATED = [3, 5, 7, 8, 9, 10, 11, 12, 16] as const
+/** Past this many distinct strings, repeated columns are sent as text (a file whose "repeated" columns are not). */
+const MAX_STRINGS = 1 << 16
+
+/** Undoes ACCEPTED_REPEATED on the receiving side: the strings of all batches so far, in order. */
+export class AcceptedStrings {
+  readonly list: string[] = []
+
+  add(batch: RowBatch): void {
+    for (const text of batch.strings) this.list.push(text)
+  }
+
+  /** The value as stored: a number in a repeated column stands for a string. */
+  text(value: string | number | null): string | null {
+    return typeof value === 'number' ? this.list[value] : value
+  }
+
+  /** One row of a batch with its strings put back. */
+  row(values: AcceptedRow, at: number): AcceptedRow {
+    const row = values.slice(at, at + ACCEPTED_WIDTH)
+    for (const i of ACCEPTED_REPEATED) row[i] = this.text(row[i])
+    return row
+  }
+}
 
 export interface RejectedRow {
   row: number
@@ -77,6 +107,8 @@ export interface RowBatch {
    * filter has probably seen before in this file. null where not needed.
    */
   acceptedCells: Array<string | null>
+  /** Strings first used by this batch's repeated columns (see ACCEPTED_REPEATED). */
+  strings: string[]
   rejected: RejectedRow[]
   warnings: RowWarning[]
 }
@@ -160,7 +192,17 @@ export class RosterStream {
     // The reader passes over rows with nothing in them; the gaps in the row numbers are those blank rows.
     let lastRow = this.head[match.headerIndex].rowNumber
 
-    const newBatch = (): RowBatch => ({ total: 0, skipped: 0, accepted: [], acceptedCells: [], rejected: [], warnings: [] })
+    const newBatch = (): RowBatch => ({ total: 0, skipped: 0, accepted: [], acceptedCells: [], rejected: [], warnings: [], strings: [] })
+    const known = new Map<string, number>()
+    const repeated = (text: string | null): string | number | null => {
+      if (text === null) return null
+      const i = known.get(text)
+      if (i !== undefined) return i
+      if (known.size >= MAX_STRINGS) return text
+      known.set(text, known.size)
+      batch.strings.push(text)
+      return known.size - 1
+    }
     let batch = newBatch()
     let rowsInBatch = 0
     const add = (row: SourceRow) => {
@@ -181,9 +223,9 @@ export class RosterStream {
       if (outcome.ok) {
         const r = outcome.record
         batch.accepted.push(
-          row.rowNumber, r.idNumber, r.name, r.gender, r.householdNo, r.relation, r.householdSize, r.povertyCause, r.countyCode,
-          r.townshipCode, r.villageCode, r.townshipName, r.villageName, r.certNumber, r.category, r.grade, r.povertyStatus,
-          r.exitYear, r.phone, r.extra ? JSON.stringify(r.extra) : null,
+          row.rowNumber, r.idNumber, r.name, repeated(r.gender), r.householdNo, repeated(r.relation), r.householdSize, repeated(r.povertyCause),
+          repeated(r.countyCode), repeated(r.townshipCode), repeated(r.villageCode), repeated(r.townshipName), repeated(r.villageName),
+          r.certNumber, r.category, r.grade, repeated(r.povertyStatus), r.exitYear, r.phone, r.extra ? JSON.stringify(r.extra) : null,
         )
         const maybeSeen = seen.add(idKey(r.idNumber))
         batch.acceptedCells.push(setup.keepCells || maybeSeen ? JSON.stringify(row.cells) : null)

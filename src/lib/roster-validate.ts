@@ -9,7 +9,7 @@ import {
   parseCategory, parseGrade, stripRemark, toHalfWidth,
 } from './idcard.js'
 import { type Region, type RegionIndex, shortNamesOf } from './regions.js'
-import { fieldLabel, type RosterField } from './roster-fields.js'
+import { fieldLabel, ROSTER_FIELDS, type RosterField } from './roster-fields.js'
 
 /** Stable codes of rejected rows; part of the public contract (README). */
 export const REJECT_CODES = {
@@ -118,7 +118,12 @@ function isSpace(code: number): boolean {
 const TOTAL_ROW = /^\s*(合\s*计|总\s*计|小\s*计|共\s*计|总\s*数)/
 
 export function isTotalRow(cells: string[]): boolean {
-  for (let i = 0; i < Math.min(cells.length, 4); i++) if (TOTAL_ROW.test(cells[i])) return true
+  for (let i = 0; i < Math.min(cells.length, 4); i++) {
+    // Only a cell starting with a space or one of 合总小共 can match; most rows are told apart by that.
+    const cell = cells[i] ?? ''
+    const c = cell.charCodeAt(0)
+    if ((c === 0x5408 || c === 0x603b || c === 0x5c0f || c === 0x5171 || isRegexSpace(c)) && TOTAL_ROW.test(cell)) return true
+  }
   return false
 }
 
@@ -127,176 +132,263 @@ export function isBlankRow(cells: string[]): boolean {
   return true
 }
 
-/** Validates and normalises one data row. */
-export function validateRosterRow(rowNumber: number, cells: string[], numericCells: number[] | undefined, ctx: RowContext): RowOutcome {
-  const problems: RowProblem[] = []
-  const warnings: RowWarning[] = []
-  const col = ctx.columns
-  const header = (field: RosterField) => (col[field] !== undefined ? ctx.headers[col[field]!] : fieldLabel(field))
-  const raw = (field: RosterField): string => (col[field] !== undefined ? cells[col[field]!] ?? '' : '')
-  const problem = (field: RosterField, code: RejectCode, detail: string) =>
-    problems.push({ row: rowNumber, column: header(field), code, message: `第 ${rowNumber} 行「${header(field)}」${detail}` })
-  const warn = (field: RosterField, code: WarningCode, from: string, to: string) =>
-    warnings.push({ row: rowNumber, column: header(field), field, code, from, to })
+/** Column positions by field, -1 where the file has none: looked up by name once per header rather than in every row. */
+type ColumnIndex = Readonly<Record<RosterField, number>>
+const COLUMN_INDEXES = new WeakMap<object, ColumnIndex>()
+
+function columnIndexOf(columns: RowContext['columns']): ColumnIndex {
+  let index = COLUMN_INDEXES.get(columns)
+  if (index === undefined) {
+    const built = {} as Record<RosterField, number>
+    for (const field of ROSTER_FIELDS) built[field] = columns[field] ?? -1
+    index = built
+    COLUMN_INDEXES.set(columns, index)
+  }
+  return index
+}
+
+/** One row's cells, and the problems and fixes found in it so far. */
+class RowFindings {
+  readonly problems: RowProblem[] = []
+  readonly warnings: RowWarning[] = []
+
+  constructor(
+    private readonly rowNumber: number,
+    private readonly cells: string[],
+    private readonly ctx: RowContext,
+  ) {}
+
+  /** The column's own header, or the field's Chinese name when the file has no such column. */
+  header(field: RosterField): string {
+    const i = this.ctx.columns[field]
+    return i !== undefined ? this.ctx.headers[i] : fieldLabel(field)
+  }
+
+  problem(field: RosterField, code: RejectCode, detail: string): void {
+    const column = this.header(field)
+    this.problems.push({ row: this.rowNumber, column, code, message: `第 ${this.rowNumber} 行「${column}」${detail}` })
+  }
+
+  warn(field: RosterField, code: WarningCode, from: string, to: string): void {
+    this.warnings.push({ row: this.rowNumber, column: this.header(field), field, code, from, to })
+  }
+
+  /** The cell in column i, '' when the file has no such column or the row stops short. */
+  raw(i: number): string {
+    return i < 0 ? '' : this.cells[i] ?? ''
+  }
 
   /** Plain text fields: trimmed (reported), full-width spaces folded. */
-  const text = (field: RosterField): string | null => {
-    const value = raw(field)
+  text(field: RosterField, i: number): string | null {
+    const value = this.raw(i)
     if (value === '') return null
     // Most cells need no trimming; only look closer when an end is a space of some kind.
     if (!isSpace(value.charCodeAt(0)) && !isSpace(value.charCodeAt(value.length - 1))) return value
     const trimmed = value.replace(/^[\s\u3000]+|[\s\u3000]+$/g, '')
-    if (trimmed !== value && trimmed !== '') warn(field, 'trimmed', value, trimmed)
+    if (trimmed !== value && trimmed !== '') this.warn(field, 'trimmed', value, trimmed)
     return trimmed === '' ? null : trimmed
   }
+}
+
+/** Whether text.trim() would leave nothing; asks trim() only when the first character could be a space. */
+function isBlankText(text: string): boolean {
+  if (text === '') return true
+  const first = text.charCodeAt(0)
+  return (first <= 32 || first >= 127) && text.trim() === ''
+}
+
+/** A character /\s/ matches: ECMAScript white space and line terminators. */
+function isRegexSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+}
+
+/** text.replace(/\s+/g, ''), skipping the regex when there is nothing to remove (almost always). */
+function withoutSpaces(text: string): string {
+  for (let i = 0; i < text.length; i++) if (isRegexSpace(text.charCodeAt(i))) return text.replace(/\s+/g, '')
+  return text
+}
+
+/** The number an all-ASCII-digit text of 1 to 15 characters writes, else -1. */
+function smallNumber(text: string): number {
+  if (text.length === 0 || text.length > 15) return -1
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return -1
+    n = n * 10 + c - 48
+  }
+  return n
+}
+
+const EXIT_YEAR = /^(\d{4})(?:年度?)?(?:[-./]?\d{1,2}月?(?:[-./]?\d{1,2}日?)?)?$/
+
+/**
+ * Validates and normalises one data row. Runs once per row of files of a million rows, so the common
+ * case (a clean cell) is checked without regexes or temporary strings; the outcome is the same.
+ */
+export function validateRosterRow(rowNumber: number, cells: string[], numericCells: number[] | undefined, ctx: RowContext): RowOutcome {
+  const f = new RowFindings(rowNumber, cells, ctx)
+  const ci = columnIndexOf(ctx.columns)
 
   // 身份证号
   let idNumber: string | null = null
-  const rawId = raw('idNumber')
-  if (rawId.trim() === '') {
-    problem('idNumber', 'missing_field', '为空')
+  const rawId = f.raw(ci.idNumber)
+  if (isBlankText(rawId)) {
+    f.problem('idNumber', 'missing_field', '为空')
   } else {
     const { value, changes } = normalizeIdLike(rawId)
-    const issue = checkIdNumber(value, { storedAsNumber: numericCells?.includes(col.idNumber!), today: ctx.today })
+    const issue = checkIdNumber(value, { storedAsNumber: numericCells?.includes(ci.idNumber), today: ctx.today })
     if (issue) {
-      problem('idNumber', issue, ID_MESSAGES[issue])
+      f.problem('idNumber', issue, ID_MESSAGES[issue])
     } else {
       idNumber = value
-      for (const change of changes) warn('idNumber', change, rawId, value)
+      for (const change of changes) f.warn('idNumber', change, rawId, value)
     }
   }
 
   // 姓名
-  const name = text('name')
-  if (!name) problem('name', 'missing_field', '为空')
+  const name = f.text('name', ci.name)
+  if (!name) f.problem('name', 'missing_field', '为空')
 
   // 残疾类别 / 残疾等级
   let category: number | null = null
-  const rawCategory = text('category')
+  const rawCategory = f.text('category', ci.category)
   if (rawCategory) {
     const parsed = parseCategory(rawCategory)
-    if (!parsed) problem('category', 'invalid_value', `「${rawCategory}」不是残疾类别（应为 ${CATEGORY_NAMES.join('、')} 之一）`)
+    if (!parsed) f.problem('category', 'invalid_value', `「${rawCategory}」不是残疾类别（应为 ${CATEGORY_NAMES.join('、')} 之一）`)
     else {
       category = parsed.code
-      if (parsed.normalized) warn('category', 'category_normalized', rawCategory, CATEGORY_NAMES[parsed.code - 1])
+      if (parsed.normalized) f.warn('category', 'category_normalized', rawCategory, CATEGORY_NAMES[parsed.code - 1])
     }
   }
   let grade: number | null = null
-  const rawGrade = text('grade')
+  const rawGrade = f.text('grade', ci.grade)
   if (rawGrade) {
     const parsed = parseGrade(rawGrade)
-    if (!parsed) problem('grade', 'invalid_value', `「${rawGrade}」不是残疾等级（应为 1 到 4 级）`)
+    if (!parsed) f.problem('grade', 'invalid_value', `「${rawGrade}」不是残疾等级（应为 1 到 4 级）`)
     else {
       grade = parsed.grade
-      if (parsed.normalized) warn('grade', 'grade_normalized', rawGrade, String(parsed.grade))
+      if (parsed.normalized) f.warn('grade', 'grade_normalized', rawGrade, String(parsed.grade))
     }
   }
 
   // 残疾人证号
   let certNumber: string | null = null
-  const rawCert = raw('certNumber')
-  if (rawCert.trim() !== '') {
+  const rawCert = f.raw(ci.certNumber)
+  if (!isBlankText(rawCert)) {
     const { value, changes } = normalizeIdLike(rawCert)
     const issue = idNumber ? checkCertificate(value, idNumber, category, grade) : null
-    if (issue === 'cert_format') problem('certNumber', issue, '应为 20 位：18 位身份证号 + 残疾类别 1 位 + 残疾等级 1 位')
-    else if (issue === 'cert_id_mismatch') problem('certNumber', issue, '的前 18 位与身份证号不一致')
-    else if (issue === 'cert_category_mismatch') problem('certNumber', issue, `第 19 位为 ${value[18]}，与残疾类别「${rawCategory}」不一致`)
-    else if (issue === 'cert_grade_mismatch') problem('certNumber', issue, `第 20 位为 ${value[19]}，与残疾等级「${rawGrade}」不一致`)
+    if (issue === 'cert_format') f.problem('certNumber', issue, '应为 20 位：18 位身份证号 + 残疾类别 1 位 + 残疾等级 1 位')
+    else if (issue === 'cert_id_mismatch') f.problem('certNumber', issue, '的前 18 位与身份证号不一致')
+    else if (issue === 'cert_category_mismatch') f.problem('certNumber', issue, `第 19 位为 ${value[18]}，与残疾类别「${rawCategory}」不一致`)
+    else if (issue === 'cert_grade_mismatch') f.problem('certNumber', issue, `第 20 位为 ${value[19]}，与残疾等级「${rawGrade}」不一致`)
     else if (idNumber) {
       certNumber = value
-      for (const change of changes) warn('certNumber', change, rawCert, value)
-      // A certificate tells category and grade when the columns are missing or blank.
-      category ??= Number(value[18])
-      grade ??= Number(value[19])
+      for (const change of changes) f.warn('certNumber', change, rawCert, value)
+      // A certificate tells category and grade when the columns are missing or blank (its digits are checked).
+      category ??= value.charCodeAt(18) - 48
+      grade ??= value.charCodeAt(19) - 48
     }
   }
 
   // 脱贫状态
   let povertyStatus = '未脱贫'
-  if (col.povertyStatus !== undefined) {
-    const rawStatus = text('povertyStatus')
-    if (!rawStatus) problem('povertyStatus', 'missing_field', '为空')
+  if (ci.povertyStatus >= 0) {
+    const rawStatus = f.text('povertyStatus', ci.povertyStatus)
+    if (!rawStatus) f.problem('povertyStatus', 'missing_field', '为空')
     else {
-      const key = toHalfWidth(rawStatus).replace(/\s+/g, '')
+      const key = withoutSpaces(toHalfWidth(rawStatus))
       const canonical = ctx.statuses.get(key) ?? ctx.statuses.get(stripRemark(key))
-      if (!canonical) problem('povertyStatus', 'invalid_value', `「${rawStatus}」不是已知的脱贫状态（如 未脱贫、已脱贫、返贫）`)
+      if (!canonical) f.problem('povertyStatus', 'invalid_value', `「${rawStatus}」不是已知的脱贫状态（如 未脱贫、已脱贫、返贫）`)
       else {
         povertyStatus = canonical
-        if (canonical !== rawStatus) warn('povertyStatus', 'status_normalized', rawStatus, canonical)
+        if (canonical !== rawStatus) f.warn('povertyStatus', 'status_normalized', rawStatus, canonical)
       }
     }
   }
   let exitYear: number | null = null
-  const rawYear = text('exitYear')
+  const rawYear = f.text('exitYear', ci.exitYear)
   if (rawYear) {
     // 2019, 2019年, 2019年度, 2019-12, 2019.12.31, 2019年12月, 2019年12月31日
-    const match = toHalfWidth(rawYear).replace(/\s+/g, '').match(/^(\d{4})(?:年度?)?(?:[-./]?\d{1,2}月?(?:[-./]?\d{1,2}日?)?)?$/)
-    const year = match ? Number(match[1]) : NaN
-    if (!match || year < 2013 || year > ctx.today.getFullYear()) problem('exitYear', 'invalid_value', `「${rawYear}」不是有效的脱贫年度`)
+    const plain = rawYear.length === 4 ? smallNumber(rawYear) : -1
+    const match = plain >= 0 ? null : withoutSpaces(toHalfWidth(rawYear)).match(EXIT_YEAR)
+    const year = plain >= 0 ? plain : match ? Number(match[1]) : NaN
+    if ((plain < 0 && !match) || year < 2013 || year > ctx.today.getFullYear()) f.problem('exitYear', 'invalid_value', `「${rawYear}」不是有效的脱贫年度`)
     else exitYear = year
   }
 
   // 家庭人口
   let householdSize: number | null = null
-  const rawSize = text('householdSize')
+  const rawSize = f.text('householdSize', ci.householdSize)
   if (rawSize) {
-    const size = Number(toHalfWidth(rawSize).replace(/人$/, ''))
-    if (!Number.isInteger(size) || size < 1 || size > 99) problem('householdSize', 'invalid_value', `「${rawSize}」不是有效的家庭人口数`)
+    const plain = smallNumber(rawSize)
+    const size = plain >= 0 ? plain : Number(toHalfWidth(rawSize).replace(/人$/, ''))
+    if (!Number.isInteger(size) || size < 1 || size > 99) f.problem('householdSize', 'invalid_value', `「${rawSize}」不是有效的家庭人口数`)
     else householdSize = size
   }
 
   // 县区 / 乡镇 / 村: where the row says the person lives. Never judged by the ID's first six digits.
-  const place = resolvePlace(ctx, text('countyName'), text('townshipName'), text('villageCode'), problem, warn)
+  const countyText = f.text('countyName', ci.countyName)
+  const townshipText = f.text('townshipName', ci.townshipName)
+  const place = resolvePlace(ctx, countyText, townshipText, f.text('villageCode', ci.villageCode), f)
 
   // 性别: the ID wins.
   let gender: '男' | '女' | null = idNumber ? genderOf(idNumber) : null
-  const rawGender = text('gender')
+  const rawGender = f.text('gender', ci.gender)
   if (idNumber && rawGender && rawGender !== gender && !(rawGender.startsWith(gender!) && rawGender.length <= 2)) {
-    warn('gender', 'gender_from_id', rawGender, gender!)
+    f.warn('gender', 'gender_from_id', rawGender, gender!)
   }
 
-  const phoneText = text('phone')
-  const phone = phoneText ? toHalfWidth(phoneText).replace(/[\s-]/g, '') : null
+  const phoneText = f.text('phone', ci.phone)
+  const phone = phoneText ? withoutSpacesOrDashes(toHalfWidth(phoneText)) : null
 
-  if (problems.length > 0 || !idNumber || !name || !gender) {
-    return { ok: false, problems, warnings, idNumber, countyCode: place.countyMismatch }
+  if (f.problems.length > 0 || !idNumber || !name || !gender) {
+    return { ok: false, problems: f.problems, warnings: f.warnings, idNumber, countyCode: place.countyMismatch }
   }
-  const extra: Record<string, string> = {}
-  let hasExtra = false
+  let extra: Record<string, string> | null = null
   for (const i of ctx.unknownColumns) {
     const value = cells[i]
-    if (value !== undefined && value !== '') {
-      extra[ctx.headers[i]] = value
-      hasExtra = true
-    }
+    if (value !== undefined && value !== '') (extra ??= {})[ctx.headers[i]] = value
   }
-  const householdNo = text('householdNo')
+  const householdNo = f.text('householdNo', ci.householdNo)
+  const relation = f.text('relation', ci.relation)
+  const povertyCause = f.text('povertyCause', ci.povertyCause)
   return {
     ok: true,
-    warnings,
+    warnings: f.warnings,
     record: {
       idNumber,
       name,
       gender,
       birthDate: birthDateOf(idNumber),
       householdNo: householdNo ? toHalfWidth(householdNo) : null,
-      relation: text('relation'),
+      relation,
       householdSize,
-      povertyCause: text('povertyCause'),
+      povertyCause,
       countyCode: place.countyCode,
       townshipCode: place.townshipCode,
       villageCode: place.villageCode,
       townshipName: place.townshipName,
-      villageName: text('villageName'),
+      villageName: f.text('villageName', ci.villageName),
       certNumber,
       category,
       grade,
       povertyStatus,
       exitYear,
       phone,
-      extra: hasExtra ? extra : null,
+      extra,
     },
   }
+}
+
+/** text.replace(/[\s-]/g, ''), skipping the regex when there is nothing to remove. */
+function withoutSpacesOrDashes(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 45 || isRegexSpace(c)) return text.replace(/[\s-]/g, '')
+  }
+  return text
 }
 
 interface Place {
@@ -308,30 +400,23 @@ interface Place {
   countyMismatch: string | null
 }
 
-function resolvePlace(
-  ctx: RowContext,
-  countyText: string | null,
-  townshipText: string | null,
-  villageCodeText: string | null,
-  problem: (field: RosterField, code: RejectCode, detail: string) => void,
-  warn: (field: RosterField, code: WarningCode, from: string, to: string) => void,
-): Place {
+function resolvePlace(ctx: RowContext, countyText: string | null, townshipText: string | null, villageCodeText: string | null, f: RowFindings): Place {
   const area = ctx.area
   const place: Place = { countyCode: null, townshipCode: null, townshipName: townshipText, villageCode: null, countyMismatch: null }
-  const inArea = (code: string) => code.startsWith(area.code)
 
   let villageCode: string | null = null
   if (villageCodeText) {
-    const digits = toHalfWidth(villageCodeText).replace(/\s+/g, '')
+    // Twelve plain digits, the usual case, need no folding.
+    const digits = villageCodeText.length === 12 && smallNumber(villageCodeText) >= 0 ? villageCodeText : withoutSpaces(toHalfWidth(villageCodeText))
     if (/^\d{12}$/.test(digits)) villageCode = digits
-    else problem('villageCode', 'invalid_value', `「${villageCodeText}」不是 12 位村级区划代码`)
+    else f.problem('villageCode', 'invalid_value', `「${villageCodeText}」不是 12 位村级区划代码`)
   }
 
   let county: Region | null = null
   if (countyText) {
     county = lookupCounty(ctx, countyText)
     if (!county) {
-      problem('countyName', 'invalid_value', `「${countyText}」不是已知的县（市、区）名称`)
+      f.problem('countyName', 'invalid_value', `「${countyText}」不是已知的县（市、区）名称`)
       return place
     }
   } else if (villageCode) {
@@ -340,21 +425,22 @@ function resolvePlace(
     county = area
   }
   if (!county) {
-    problem('countyName', 'missing_field', '为空：市、省级数据库需要知道每一行属于哪个县')
+    f.problem('countyName', 'missing_field', '为空：市、省级数据库需要知道每一行属于哪个县')
     return place
   }
-  if (!inArea(county.code) || (villageCode && !inArea(villageCode))) {
-    const named = villageCode && !inArea(villageCode) ? villageCode.slice(0, 6) : county.code
+  const villageOutside = villageCode !== null && !villageCode.startsWith(area.code)
+  if (!county.code.startsWith(area.code) || villageOutside) {
+    const named = villageOutside ? villageCode!.slice(0, 6) : county.code
     place.countyMismatch = named
     const namedRegion = ctx.regions.get(named)
-    problem(countyText ? 'countyName' : 'villageCode', 'county_mismatch', `为 ${namedRegion?.name ?? named}，不属于本库辖区 ${area.name}`)
+    f.problem(countyText ? 'countyName' : 'villageCode', 'county_mismatch', `为 ${namedRegion?.name ?? named}，不属于本库辖区 ${area.name}`)
     return place
   }
   place.countyCode = county.code
 
   if (villageCode) {
     if (!villageCode.startsWith(county.code)) {
-      problem('villageCode', 'invalid_value', `「${villageCode}」不在 ${county.name} 范围内`)
+      f.problem('villageCode', 'invalid_value', `「${villageCode}」不在 ${county.name} 范围内`)
       return place
     }
     place.villageCode = villageCode
@@ -372,7 +458,7 @@ function resolvePlace(
     }
     if (township) place.townshipCode = township.code
     else if (county.code.length === 6 && ctx.regions.children(county.code).length > 0) {
-      warn('townshipName', 'township_unknown', townshipText, townshipText)
+      f.warn('townshipName', 'township_unknown', townshipText, townshipText)
     }
   }
   return place

@@ -16,7 +16,7 @@ import { maskIdNumber, maskPhone } from './output.js'
 import { regionIndexFor } from './regions.js'
 import { fieldForHeader, normalizeHeader, ROSTER_FIELDS, ROSTER_HEADERS, type RosterField } from './roster-fields.js'
 import {
-  ACCEPTED_ID, ACCEPTED_TOWNSHIP_CODE, ACCEPTED_VILLAGE_CODE, ACCEPTED_VILLAGE_NAME, ACCEPTED_WIDTH, type AcceptedRow, type HeaderFound,
+  ACCEPTED_ID, ACCEPTED_TOWNSHIP_CODE, ACCEPTED_VILLAGE_CODE, ACCEPTED_VILLAGE_NAME, ACCEPTED_WIDTH, type AcceptedRow, AcceptedStrings, type HeaderFound,
   type RejectedRow, type RowBatch, RosterStream, type StreamSetup,
 } from './roster-stream.js'
 import type { RowWarning } from './roster-validate.js'
@@ -267,21 +267,21 @@ async function writeImport(db: Db, source: RowSource, options: WriteContext): Pr
     for (const id of toReplace) writer.supersede(id)
     result.replacedBatches = toReplace
     const idColumn = header.headers.find((h) => header.mapping[h] === 'idNumber')!
+    const strings = new AcceptedStrings()
 
-    let dbgN = 0 // XXX-DEBUG
     for await (const batch of source.batches()) {
-      if (process.env.TL && dbgN++ % 50 === 0) { const m = process.memoryUsage(); process.stderr.write(`TL ${process.uptime().toFixed(2)} rows=${result.rows.total} rss=${(m.rss/1048576).toFixed(0)} heap=${(m.heapUsed/1048576).toFixed(0)}/${(m.heapTotal/1048576).toFixed(0)} ext=${(m.external/1048576).toFixed(0)} ab=${(m.arrayBuffers/1048576).toFixed(0)}\n`) } // XXX-DEBUG
       result.rows.total += batch.total
       result.rows.skipped += batch.skipped
+      strings.add(batch)
       const values = batch.accepted
       const checked = batch.rejected.length
       for (let i = 0, at = 0; at < values.length; i++, at += ACCEPTED_WIDTH) {
-        if (writer.accept(values, at)) {
+        if (writer.accept(values, at, strings)) {
           result.rows.accepted++
           continue
         }
         // The (period, id_number) index refused it: an earlier row of this file or another batch has the ID.
-        const row = values.slice(at, at + ACCEPTED_WIDTH)
+        const row = strings.row(values, at)
         const rowNumber = row[0] as number
         const earlier = writer.entryInPeriod(row[ACCEPTED_ID] as string)!
         const detail = earlier.batch_id === writer.batch
@@ -396,8 +396,6 @@ async function openRowSource(setup: StreamSetup, parallel: boolean): Promise<Row
     resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 32 },
   })
   let exited: Error | null = null
-  let dbgWait = 0, dbgWaits = 0 // XXX-DEBUG
-  process.on('exit', () => { if (process.env.TL) process.stderr.write(`TL waited ${dbgWait.toFixed(0)} ms in ${dbgWaits} waits\n`) }) // XXX-DEBUG
   const stop = (error: Error) => {
     exited ??= error
     Atomics.add(signal, 0, 1)
@@ -417,9 +415,7 @@ async function openRowSource(setup: StreamSetup, parallel: boolean): Promise<Row
       }
       if (exited) throw exited
       const wait = waitAsync(signal, 0, seen, 1000)
-      const dbgT = performance.now() // XXX-DEBUG
       if (wait.async) await wait.value
-      dbgWait += performance.now() - dbgT; dbgWaits++ // XXX-DEBUG
     }
   }
   const send = (message: ToWorker) => worker.postMessage(message)
@@ -529,10 +525,12 @@ class RosterWriter {
    * index says so). The values are passed as separate arguments: better-sqlite3 binds those directly,
    * while an array argument costs a property lookup per value (measured in bench/README.md).
    */
-  accept(v: AcceptedRow, at: number): boolean {
+  accept(v: AcceptedRow, at: number, s: AcceptedStrings): boolean {
     try {
-      const id = Number(this.insertEntry!.run(v[at], v[at + 1], v[at + 2], v[at + 3], v[at + 4], v[at + 5], v[at + 6], v[at + 7], v[at + 8],
-        v[at + 9], v[at + 10], v[at + 11], v[at + 12], v[at + 13], v[at + 14], v[at + 15], v[at + 16], v[at + 17], v[at + 18], v[at + 19]).lastInsertRowid)
+      // The repeated columns (ACCEPTED_REPEATED) go through s.text().
+      const id = Number(this.insertEntry!.run(v[at], v[at + 1], v[at + 2], s.text(v[at + 3]), v[at + 4], s.text(v[at + 5]), v[at + 6],
+        s.text(v[at + 7]), s.text(v[at + 8]), s.text(v[at + 9]), s.text(v[at + 10]), s.text(v[at + 11]), s.text(v[at + 12]), v[at + 13],
+        v[at + 14], v[at + 15], s.text(v[at + 16]), v[at + 17], v[at + 18], v[at + 19]).lastInsertRowid)
       if (this.firstEntry === 0) this.firstEntry = id
       this.lastEntry = id
     } catch (error) {
@@ -540,9 +538,9 @@ class RosterWriter {
       throw error
     }
     // Rows come village by village: compare with the last one before asking the map.
-    const villageCode = v[at + ACCEPTED_VILLAGE_CODE] as string | null
+    const villageCode = s.text(v[at + ACCEPTED_VILLAGE_CODE])
     if (villageCode && villageCode !== this.lastVillage && !this.villages.has(villageCode)) {
-      this.villages.set(villageCode, { name: v[at + ACCEPTED_VILLAGE_NAME] as string | null, township: v[at + ACCEPTED_TOWNSHIP_CODE] as string })
+      this.villages.set(villageCode, { name: s.text(v[at + ACCEPTED_VILLAGE_NAME]), township: s.text(v[at + ACCEPTED_TOWNSHIP_CODE])! })
     }
     this.lastVillage = villageCode
     return true

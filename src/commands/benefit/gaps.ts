@@ -2,11 +2,13 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
 import { checkBenefits, checkNotes, gapListSheet, gapSheets, presentCheck, VIOLATION_NAMES } from '../../lib/benefit-check.js'
 import { loadRules, rulesFileFor } from '../../lib/benefit-rules.js'
+import { getArea } from '../../lib/area.js'
+import { builtinRegions } from '../../lib/regions.js'
 import { writeTable } from '../../lib/table-writer.js'
 
 export default class BenefitGaps extends BaseCommand<typeof BenefitGaps> {
   static summary = '应享未享比对：按规则列出符合条件却未享受政策的人，以及疑似违规享受的人'
-  static description = `规则是数据文件（默认 templates/benefit-rules.json，可复制修改后用 --rules 指定或 config set benefit.rules）。
+  static description = `--out 的 .xlsx 按乡镇分工作表（市、省的库按县分）。规则是数据文件（默认 templates/benefit-rules.json，可复制修改后用 --rules 指定或 config set benefit.rules）。
 经常性政策（低保、两项补贴、医保代缴……）按该期及以前最近一期名单比对，一次性措施（危房改造、辅具适配……）计入以往各期名单；没有名单的政策不检查。
 反方向同时检查：不符合享受条件仍在享受、同时享受互斥政策、只发给建档立卡对象的政策发给了花名册以外的人。`
   static examples = [
@@ -27,7 +29,9 @@ export default class BenefitGaps extends BaseCommand<typeof BenefitGaps> {
     const result = checkBenefits(this.db, rules, { period: this.flags.period, items: true })
     if (this.flags.out) {
       const csv = this.flags.out.toLowerCase().endsWith('.csv')
-      const written = await writeTable(this.flags.out, csv ? gapListSheet(result, this.flags.reveal) : gapSheets(result, this.flags.reveal))
+      const byCounty = getArea(this.db).level !== 'county'
+      const written = await writeTable(this.flags.out, csv ? gapListSheet(result, this.flags.reveal)
+        : gapSheets(result, this.flags.reveal, { by: byCounty ? 'county' : 'township', countyName: (code) => builtinRegions().get(code)?.name ?? code }))
       this.info(`已导出到 ${written.file}${this.flags.reveal ? '' : '（身份证号已打码）'}`)
     }
     this.printTable(result.rules.map((r) => ({ ...r, levelName: r.level === 'entitled' ? '应享' : '核查', eligibleText: r.checked ? r.eligible : '未检查', pct: r.rate === null ? '—' : `${(r.rate * 100).toFixed(1)}%` })), [
