@@ -43,7 +43,7 @@ export default class PairCheck extends BaseCommand<typeof PairCheck> {
       ])
       if (check.gaps.length > 50) this.info(`缺口共 ${check.gaps.length} 户，上表只列前 50 户；加 --out 导出全部`)
     }
-    if (check.stale.length > 0) this.notice(`${check.stale.length} 条在帮结对的户已不在 ${check.period} 期花名册上（结对记录 ${check.stale.map((s) => s.id).join('、')}），可用 pair end 结束`)
+    if (check.stale.length > 0) this.notice(`${check.stale.length} 条在帮结对的户已不在 ${check.period} 期花名册上（结对记录 ${check.stale.slice(0, 20).map((s) => s.id).join('、')}${check.stale.length > 20 ? ' 等，全部见 --json' : ''}），可用 pair end 结束`)
     this.info(`${check.period} 期：${check.total.households} 户中 ${check.total.complete} 户三项齐全，缺口 ${check.total.gaps} 户`)
     return { ...check, out: this.flags.out ?? null }
   }
