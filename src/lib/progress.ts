@@ -65,31 +65,6 @@ function asOfFor(period: string, today: string): string {
   return last < today ? last : today
 }
 
-/** The roster's head counts of a period by region and poverty status kind, in one SQL pass (the previous period's figures). */
-function rosterCounts(db: Db, period: string, level: GroupLevel): Map<string, Values> {
-  const figures = new Map<string, Values>()
-  const rows = db
-    .prepare(`SELECT coalesce(${level}_code, '') AS code, count(*) AS n, count(DISTINCT coalesce(nullif(trim(household_no), ''), id_number)) AS households,
-        sum(s.kind = 'poor') AS poor, sum(s.kind = 'exited') AS exited, sum(s.kind = 'returned') AS returned, sum(s.kind = 'monitored') AS monitored
-      FROM roster_entries LEFT JOIN poverty_statuses s ON s.name = poverty_status WHERE ${PERIOD_ROWS} GROUP BY 1`)
-    .all(periodParams(db, period)) as Array<{ code: string; n: number; households: number; poor: number; exited: number; returned: number; monitored: number }>
-  const total: Values = { registered: 0, households: 0, poor: 0, exited: 0, returned: 0, monitored: 0 }
-  for (const r of rows) {
-    const v: Values = { registered: r.n, households: r.households, poor: r.poor ?? 0, exited: r.exited ?? 0, returned: r.returned ?? 0, monitored: r.monitored ?? 0 }
-    figures.set(r.code, v)
-    for (const k of Object.keys(total) as MetricCode[]) total[k] = (total[k] as number) + (v[k] as number)
-  }
-  // A household split over two regions counts in each; the area's total counts it once.
-  total.households = (db.prepare(`SELECT count(DISTINCT coalesce(nullif(trim(household_no), ''), id_number)) AS n FROM roster_entries WHERE ${PERIOD_ROWS}`)
-    .get(periodParams(db, period)) as { n: number }).n
-  figures.set('', total)
-  for (const v of figures.values()) {
-    v.exitRate = ratio(v.exited, v.registered)
-    v.returnRate = ratio(v.returned, v.registered)
-  }
-  return figures
-}
-
 const PAIR_HELPER = 1
 const PAIR_MEASURES = 2
 const PAIR_FUNDS = 4
@@ -115,21 +90,40 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
   }
 
   // Who was on the previous roster, and where: new and left people by region.
-  const before = new Map<string, string>()
-  if (previous) {
-    for (const [id, code] of db.prepare(`SELECT id_number, coalesce(${level}_code, '') FROM roster_entries WHERE ${PERIOD_ROWS}`).raw().iterate(periodParams(db, previous)) as Iterable<[string, string]>) {
-      before.set(id, code)
-    }
-  }
-  // What each household's active pairings provide (帮扶人, 措施, 资金) as bits.
-  const pairing = new Map<string, number>()
-  for (const [hh, bits] of db
-    .prepare(`SELECT household_no, max(1 + 2 * (coalesce(trim(measures), '') <> '') + 4 * (coalesce(funds, 0) > 0)) FROM pairings
-      WHERE end_date IS NULL OR end_date > ? GROUP BY household_no`).raw().iterate(localDate(today)) as Iterable<[string, number]>) {
-    pairing.set(hh, bits)
-  }
   const kinds = new Map((db.prepare('SELECT name, kind FROM poverty_statuses').all() as Array<{ name: string; kind: string }>).map((r) => [r.name, r.kind]))
   const kindMetric: Record<string, MetricCode> = { poor: 'poor', exited: 'exited', returned: 'returned', monitored: 'monitored' }
+  // The previous period in one scan: who was there and where (new and left people), and its head
+  // counts by status for the change columns.
+  const before = new Map<string, string>()
+  const prior = new Map<string, Values>()
+  if (previous) {
+    const count = (code: string, metric: MetricCode) => {
+      for (const key of [code, '']) {
+        let v = prior.get(key)
+        if (!v) prior.set(key, (v = { registered: 0, poor: 0, exited: 0, returned: 0, monitored: 0 }))
+        v[metric] = (v[metric] as number) + 1
+      }
+    }
+    for (const [id, code, status] of db.prepare(`SELECT id_number, coalesce(${level}_code, ''), poverty_status FROM roster_entries WHERE ${PERIOD_ROWS}`).raw()
+      .iterate(periodParams(db, previous)) as Iterable<[string, string, string | null]>) {
+      before.set(id, code)
+      count(code, 'registered')
+      const kind = status ? kinds.get(status) : undefined
+      if (kind) count(code, kindMetric[kind])
+    }
+    for (const v of prior.values()) {
+      v.exitRate = ratio(v.exited, v.registered)
+      v.returnRate = ratio(v.returned, v.registered)
+    }
+  }
+  // What each household's active pairings provide (帮扶人, 措施, 资金) as bits; a plain scan, folded here.
+  const pairing = new Map<string, number>()
+  for (const [hh, measures, funds] of db
+    .prepare('SELECT household_no, measures, funds FROM pairings WHERE end_date IS NULL OR end_date > ?').raw()
+    .iterate(localDate(today)) as Iterable<[string, string | null, number | null]>) {
+    const bits = PAIR_HELPER | ((measures ?? '').trim() !== '' ? PAIR_MEASURES : 0) | ((funds ?? 0) > 0 ? PAIR_FUNDS : 0)
+    pairing.set(hh, (pairing.get(hh) ?? 0) | bits)
+  }
   of('')
 
   // The same passes give the task list its head counts and pairing coverage by place.
@@ -246,7 +240,7 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
     v.tasksOverdue ??= 0
     v.taskOnTrackRate = v.tasks ? 1 - (v.tasksOverdue as number) / (v.tasks as number) : null
   }
-  return { figures, check }
+  return { figures, check, prior }
 }
 
 /**
@@ -269,9 +263,8 @@ export function progressReport(db: Db, options: ProgressOptions): ProgressReport
   // Computed once per state of the data: the same notice as a table, a PDF and a sheet reads the roster once.
   const key = ['progress', period, previous ?? '', level, options.rules.sha256, asOf, today].join('|')
   const stored = cachedReport(db, key, () => {
-    const { figures, check } = periodFigures(db, period, previous, level, options.rules, asOf, options.today ?? new Date())
-    // The previous period's head counts and exits, for the change columns.
-    const prior = previous ? rosterCounts(db, previous, level) : null
+    const { figures, check, prior: before } = periodFigures(db, period, previous, level, options.rules, asOf, options.today ?? new Date())
+    const prior = previous ? before : null
     return {
       figures: [...figures], prior: prior ? [...prior] : null,
       check: { period: check.period, rules: check.rules, rulesName: check.rulesName },
