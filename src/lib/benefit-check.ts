@@ -109,7 +109,7 @@ export interface CheckOptions {
   items?: boolean
   /** Limit the check to one region (a code prefix). */
   region?: string
-  /** Called once per household (pass 1) and per person (pass 2), for figures read in the same passes. */
+  /** Called once per household and per person during the scan, for figures read in the same pass (`place` is reused: copy it to keep it). */
   visit?: {
     household(hh: string, groupCode: string, place: Place): void
     person(id: string, groupCode: string, povertyStatus: string | null, place: Place): void
@@ -207,9 +207,14 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
       county_code, township_code, village_code
     FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`
   const placeAt = 6 + fields.length
+  // One object for every row's place: a visitor that keeps it must copy it.
+  const rowPlace: Place = { county: null, township: null, village: null }
   let persons = 0
   for (const row of db.prepare(select).raw().iterate({ ...params, region: options.region ?? null }) as Iterable<unknown[]>) {
     const i = persons++
+    rowPlace.county = row[placeAt] as string | null
+    rowPlace.township = row[placeAt + 1] as string | null
+    rowPlace.village = row[placeAt + 2] as string | null
     const id = row[0] as string
     const hh = row[1] as string
     const code = row[2] as string
@@ -228,12 +233,12 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
       hhIndex.set(hh, h)
       hhCount.push(0)
       hhMask.push(0)
-      options.visit?.household(hh, code, { county: row[placeAt] as string | null, township: row[placeAt + 1] as string | null, village: row[placeAt + 2] as string | null })
+      options.visit?.household(hh, code, rowPlace)
     }
     hhOf[i] = h
     hhCount[h]++
     idIndex.set(id, i)
-    options.visit?.person(id, code, row[3] as string | null, { county: row[placeAt] as string | null, township: row[placeAt + 1] as string | null, village: row[placeAt + 2] as string | null })
+    options.visit?.person(id, code, row[3] as string | null, rowPlace)
     for (let k = 0; k < fields.length; k++) fieldOf[k][i] = intern(row[5 + k])
     const extra = row[5 + fields.length] as string | null
     if (extra !== null) {
@@ -372,11 +377,17 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
     // Left: on an earlier roster; a later roster (checking a past period) does not make someone a leaver.
     const lastPeriod = db.prepare('SELECT max(period) AS period, county_code, township_name, village_name FROM roster_entries WHERE id_number = ? AND period < ?')
     const nameOf = db.prepare('SELECT name FROM benefit_records WHERE id_number = ? AND benefit_code = ? ORDER BY period DESC LIMIT 1')
+    // Counting needs only whether an earlier roster has the ID: the index answers that without the row.
+    const onEarlier = db.prepare('SELECT 1 FROM roster_entries WHERE id_number = ? AND period < ? LIMIT 1').pluck()
     for (const benefit of rules.rosterOnly) {
       if (!lists.has(benefit.code)) continue
       const bit = bitOf.get(benefit.code)!
       for (const [id, m] of offRoster) {
         if ((m & bit) === 0) continue
+        if (!options.items) {
+          violationsByKind[onEarlier.get(id, period) ? 'left_roster' : 'off_roster']++
+          continue
+        }
         const last = lastPeriod.get(id, period) as { period: string | null; county_code: string | null; township_name: string | null; village_name: string | null }
         const name = (nameOf.get(id, benefit.code) as { name: string | null } | undefined)?.name ?? null
         const kind: ViolationKind = last.period ? 'left_roster' : 'off_roster'

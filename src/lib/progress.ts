@@ -82,11 +82,12 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
     if (!v) figures.set(code, (v = {}))
     return v
   }
+  const total = of('')
+  // Called a million times on a province: one look-up for the region, none for the total.
   const add = (code: string, metric: MetricCode, n: number) => {
-    for (const key of [code, '']) {
-      const v = of(key)
-      v[metric] = ((v[metric] as number | undefined) ?? 0) + n
-    }
+    const v = of(code)
+    v[metric] = ((v[metric] as number | undefined) ?? 0) + n
+    if (v !== total) total[metric] = ((total[metric] as number | undefined) ?? 0) + n
   }
 
   // Who was on the previous roster, and where: new and left people by region.
@@ -124,12 +125,11 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
     const bits = PAIR_HELPER | ((measures ?? '').trim() !== '' ? PAIR_MEASURES : 0) | ((funds ?? 0) > 0 ? PAIR_FUNDS : 0)
     pairing.set(hh, (pairing.get(hh) ?? 0) | bits)
   }
-  of('')
-
   // The same passes give the task list its head counts and pairing coverage by place.
   const rosterPlaces = new Map<string, PlaceCount>()
   const pairingPlaces = new Map<string, PlaceCoverage>()
-  const placeKey = (p: Place) => `${p.county ?? ''}|${p.township ?? ''}|${p.village ?? ''}`
+  // A village code names its township and county; only rows without one need the longer key.
+  const placeKey = (p: Place) => p.village ?? `${p.county ?? ''}|${p.township ?? ''}|`
 
   const check = checkBenefits(db, rules, {
     period, groupBy: level,

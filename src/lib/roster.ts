@@ -527,10 +527,12 @@ class RosterWriter {
    */
   accept(v: AcceptedRow, at: number, s: AcceptedStrings): boolean {
     try {
-      // The repeated columns (ACCEPTED_REPEATED) go through s.text().
-      const id = Number(this.insertEntry!.run(v[at], v[at + 1], v[at + 2], s.text(v[at + 3]), v[at + 4], s.text(v[at + 5]), v[at + 6],
-        s.text(v[at + 7]), s.text(v[at + 8]), s.text(v[at + 9]), s.text(v[at + 10]), s.text(v[at + 11]), s.text(v[at + 12]), v[at + 13],
-        v[at + 14], v[at + 15], s.text(v[at + 16]), v[at + 17], v[at + 18], v[at + 19]).lastInsertRowid)
+      // The repeated columns (ACCEPTED_REPEATED) go through s.text(), the packed ones (ACCEPTED_PACKED) through s.next(),
+      // which must be called in column order.
+      s.startRow()
+      const id = Number(this.insertEntry!.run(v[at], s.next(v[at + 1]), v[at + 2], s.text(v[at + 3]), s.next(v[at + 4]), s.text(v[at + 5]),
+        v[at + 6], s.text(v[at + 7]), s.text(v[at + 8]), s.text(v[at + 9]), s.text(v[at + 10]), s.text(v[at + 11]), s.text(v[at + 12]),
+        s.next(v[at + 13]), v[at + 14], v[at + 15], s.text(v[at + 16]), v[at + 17], s.next(v[at + 18]), v[at + 19]).lastInsertRowid)
       if (this.firstEntry === 0) this.firstEntry = id
       this.lastEntry = id
     } catch (error) {
