@@ -181,6 +181,8 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   const capacity = Math.max(0, params.hi - params.lo + 1)
   const ids: string[] = []
   const rowids = new Float64Array(capacity)
+  /** The person index of each rowid of the period's range (−1: not a person of this check). */
+  const personAt = new Int32Array(capacity).fill(-1)
   const hhOf = new Int32Array(capacity)
   const groupOf = new Int32Array(capacity)
   const groups: string[] = []
@@ -188,7 +190,6 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   const hhIndex = new Map<string, number>()
   const hhCount: number[] = []
   const hhMask: number[] = []
-  const idIndex = new Map<string, number>()
   const vocab: unknown[] = [null]
   const vocabIndex = new Map<unknown, number>([[null, 0]])
   const intern = (v: unknown): number => {
@@ -220,6 +221,7 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
     const code = row[2] as string
     ids.push(id)
     rowids[i] = row[4] as number
+    personAt[(row[4] as number) - params.lo] = i
     let g = groupIndex.get(code)
     if (g === undefined) {
       g = groups.length
@@ -237,7 +239,6 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
     }
     hhOf[i] = h
     hhCount[h]++
-    idIndex.set(id, i)
     options.visit?.person(id, code, row[3] as string | null, rowPlace)
     for (let k = 0; k < fields.length; k++) fieldOf[k][i] = intern(row[5 + k])
     const extra = row[5 + fields.length] as string | null
@@ -261,26 +262,33 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   // for people on a list but not on the roster (roster-only benefits are checked for them below).
   const personMask = new Int32Array(persons)
   const offRoster = new Map<string, number>()
+  // SQLite matches list rows to the period's roster through the (period, id_number) index and hands
+  // back the roster row's rowid; the scan noted which person each rowid is.
   for (const code of codes) {
     const list = lists.get(code)
     if (!list) continue
     const bit = bitOf.get(code)!
     const household = typeByCode.get(code)?.scope === 'household'
-    const stmt = db
-      .prepare(`SELECT id_number, ${household ? 'household_no' : 'NULL'} FROM benefit_records WHERE benefit_code = ? AND period IN (${list.periods.map(() => '?').join(',')})`)
-      .raw()
-    for (const [id, hh] of stmt.iterate(code, ...list.periods) as Iterable<[string, string | null]>) {
-      const i = idIndex.get(id)
-      if (i !== undefined) {
-        personMask[i] |= bit
-        if (household) hhMask[hhOf[i]] |= bit
-      } else if (rosterOnlyBits & bit) {
-        offRoster.set(id, (offRoster.get(id) ?? 0) | bit)
-      }
-      if (hh) {
+    const inList = `b.benefit_code = ? AND b.period IN (${list.periods.map(() => '?').join(',')})`
+    const matched = db.prepare(`SELECT e.id FROM benefit_records b JOIN roster_entries e ON e.period = ? AND e.id_number = b.id_number WHERE ${inList}`).pluck()
+    for (const rowid of matched.iterate(period, code, ...list.periods) as Iterable<number>) {
+      const i = rowid >= params.lo && rowid <= params.hi ? personAt[rowid - params.lo] : -1
+      if (i < 0) continue
+      personMask[i] |= bit
+      if (household) hhMask[hhOf[i]] |= bit
+    }
+    if (household) {
+      // A household list may name the household by its number rather than by a member.
+      const byNumber = db.prepare(`SELECT DISTINCT b.household_no FROM benefit_records b WHERE ${inList} AND b.household_no IS NOT NULL`).pluck()
+      for (const hh of byNumber.iterate(code, ...list.periods) as Iterable<string>) {
         const h = hhIndex.get(hh)
         if (h !== undefined) hhMask[h] |= bit
       }
+    }
+    if ((rosterOnlyBits & bit) && !options.region) {
+      const absent = db.prepare(`SELECT DISTINCT b.id_number FROM benefit_records b WHERE ${inList}
+        AND NOT EXISTS (SELECT 1 FROM roster_entries e WHERE e.period = ? AND e.id_number = b.id_number)`).pluck()
+      for (const id of absent.iterate(code, ...list.periods, period) as Iterable<string>) offRoster.set(id, (offRoster.get(id) ?? 0) | bit)
     }
   }
 
@@ -316,10 +324,12 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
 
   // Names and places are read only for the people a list names (by rowid), not for the whole roster.
   const placeOf = db.prepare('SELECT name, county_code, township_code, village_code, township_name, village_name, grade FROM roster_entries WHERE id = ?').raw()
-  const place = (i: number) => {
-    const [name, countyCode, townshipCode, villageCode, township, village, grade] = placeOf.get(rowids[i]) as [string, string | null, string | null, string | null, string | null, string | null, number | null]
-    return { name, countyCode, townshipCode, villageCode, township, village, grade }
-  }
+  type PersonPlace = { name: string; countyCode: string | null; townshipCode: string | null; villageCode: string | null; township: string | null; village: string | null; grade: number | null }
+  // Filled after the rules have run, in rowid order (near rows share pages), once per person.
+  const places = new Map<number, PersonPlace>()
+  const place = (i: number): PersonPlace => places.get(i)!
+  const pendingGaps: Array<{ i: number; rule: CompiledRule; age: number | null }> = []
+  const pendingViolations: Array<{ i: number; kind: ViolationKind; benefits: string[]; reason: string }> = []
 
   // Every person against every rule, from the columns in memory.
   let mask = 0
@@ -346,17 +356,14 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
         tally.received[index]++
         outcome.received++
       } else if (options.items) {
-        const p = place(i)
-        gaps.push({ rule: rule.id, level: rule.level, benefit: rule.type.name, id, ...p, age: view.age, reason: rule.title })
+        pendingGaps.push({ i, rule, age: view.age })
       }
     }
     if (mask === 0) continue
     const violation = (kind: ViolationKind, benefits: string[], reason: string) => {
       tally.violations++
       violationsByKind[kind]++
-      if (!options.items) return
-      const p = place(i)
-      violations.push({ kind, id, name: p.name, regionCode: groups[groupOf[i]] || null, township: p.township, village: p.village, benefits, reason })
+      if (options.items) pendingViolations.push({ i, kind, benefits, reason })
     }
     for (const [benefit, strict] of strictChecked) {
       if ((mask & bitOf.get(benefit)!) === 0 || strict.some((r) => r.test(view))) continue
@@ -365,6 +372,18 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
     for (const e of exclusionsChecked) {
       const [a, b] = e.benefits
       if ((mask & bitOf.get(a.code)!) !== 0 && (mask & bitOf.get(b.code)!) !== 0) violation('exclusive', [a.name, b.name], e.reason)
+    }
+  }
+  if (options.items) {
+    const wanted = [...new Set([...pendingGaps.map((g) => g.i), ...pendingViolations.map((v) => v.i)])].sort((a, b) => rowids[a] - rowids[b])
+    for (const i of wanted) {
+      const [name, countyCode, townshipCode, villageCode, township, village, grade] = placeOf.get(rowids[i]) as [string, string | null, string | null, string | null, string | null, string | null, number | null]
+      places.set(i, { name, countyCode, townshipCode, villageCode, township, village, grade })
+    }
+    for (const g of pendingGaps) gaps.push({ rule: g.rule.id, level: g.rule.level, benefit: g.rule.type.name, id: ids[g.i], ...place(g.i), age: g.age, reason: g.rule.title })
+    for (const v of pendingViolations) {
+      const p = place(v.i)
+      violations.push({ kind: v.kind, id: ids[v.i], name: p.name, regionCode: groups[groupOf[v.i]] || null, township: p.township, village: p.village, benefits: v.benefits, reason: v.reason })
     }
   }
   for (const o of outcomes) {
