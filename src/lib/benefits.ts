@@ -14,9 +14,9 @@ import { ConflictError, NotFoundError, UsageError, ValidationError } from './err
 import { detectHeader } from './header-detect.js'
 import { checkIdNumber, type IdProblem, normalizeIdLike, toHalfWidth } from './idcard.js'
 import { maskIdNumber } from './output.js'
-import { parseDate, parseFunds } from './pairing.js'
+import { parseFunds } from './pairing.js'
 import { checkPeriod, readRejectedRows, type RejectedRowExport } from './roster.js'
-import { BatchLog, dataRows, LISTED } from './list-import.js'
+import { BatchLog, dataRows, LISTED, readDateRange } from './list-import.js'
 import { type EncodingChoice, openTable, sha256File, type SourceRow } from './table-reader.js'
 
 
@@ -431,18 +431,7 @@ function validateBenefitRow(row: SourceRow, ctx: RowContext): RowOutcome {
   if (amount === 'invalid') problem('amount', 'invalid_value', `「${raw('amount').trim()}」不是金额（如 320、1,200、320元）`)
   else if (amount !== null && String(amount) !== raw('amount').trim()) warn('amount', 'amount_normalized', raw('amount'), String(amount))
 
-  const date = (f: 'startDate' | 'endDate') => {
-    const value = parseDate(raw(f), numeric(f))
-    if (value === 'invalid') {
-      problem(f, 'invalid_value', `「${raw(f).trim()}」不是日期（如 2026-03-05、2026年3月5日）`)
-      return null
-    }
-    if (value && value !== raw(f).trim()) warn(f, 'date_normalized', raw(f), value)
-    return value
-  }
-  const startDate = date('startDate')
-  const endDate = date('endDate')
-  if (startDate && endDate && endDate < startDate) problem('endDate', 'invalid_value', `${endDate} 早于开始日期 ${startDate}`)
+  const { startDate, endDate } = readDateRange({ raw, numeric, problem, warn }, 'startDate', 'endDate')
 
   if (problems.length > 0 || !idNumber) return { record: null, problems, warnings, idNumber }
   return {

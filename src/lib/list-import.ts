@@ -4,6 +4,7 @@
  * its cells and reasons) and each fixed value in the batch, listing the first ones in the result.
  */
 import type { Db } from './db.js'
+import { parseDate } from './pairing.js'
 import { isBlankRow, isTotalRow } from './roster-validate.js'
 import type { SourceRow } from './table-reader.js'
 
@@ -78,4 +79,29 @@ export class BatchLog<P extends Problem, W extends Warning> {
       if (this.result.rejected.length < LISTED) this.result.rejected.push(p)
     }
   }
+}
+
+/** What a row validator offers the shared cell readers: the cell text, whether Excel stored it as a number, and how to report. */
+export interface CellAccess<F extends string> {
+  raw(f: F): string
+  numeric(f: F): boolean
+  problem(f: F, code: 'invalid_value', detail: string): void
+  warn(f: F, code: 'date_normalized', from: string, to: string): void
+}
+
+/** A start and an end date (2026-03-05, 2026年3月5日, an Excel date number …), the end not before the start. */
+export function readDateRange<F extends string>(cells: CellAccess<F>, start: F, end: F): { startDate: string | null; endDate: string | null } {
+  const date = (f: F) => {
+    const value = parseDate(cells.raw(f), cells.numeric(f))
+    if (value === 'invalid') {
+      cells.problem(f, 'invalid_value', `「${cells.raw(f).trim()}」不是日期（如 2026-03-05、2026年3月5日）`)
+      return null
+    }
+    if (value && value !== cells.raw(f).trim()) cells.warn(f, 'date_normalized', cells.raw(f), value)
+    return value
+  }
+  const startDate = date(start)
+  const endDate = date(end)
+  if (startDate && endDate && endDate < startDate) cells.problem(end, 'invalid_value', `${endDate} 早于开始日期 ${startDate}`)
+  return { startDate, endDate }
 }

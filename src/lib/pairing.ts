@@ -15,7 +15,7 @@ import { maskIdNumber, maskPhone } from './output.js'
 import { PAIRING_FIELDS, PAIRING_HEADERS, type PairingField, pairingFieldForHeader, pairingFieldLabel } from './pairing-fields.js'
 import { readRejectedRows, type RejectedRowExport } from './roster.js'
 import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
-import { BatchLog, dataRows, LISTED } from './list-import.js'
+import { BatchLog, dataRows, LISTED, readDateRange } from './list-import.js'
 import { type EncodingChoice, openTable, sha256File, type SourceRow } from './table-reader.js'
 import type { TableSheet } from './table-writer.js'
 
@@ -494,18 +494,7 @@ function validatePairingRow(row: SourceRow, ctx: RowContext): RowOutcome {
   if (funds === 'invalid') problem('funds', 'invalid_value', `「${raw('funds').trim()}」不是金额（如 5000、5,000、5000元、0.5万）`)
   else if (funds !== null && String(funds) !== raw('funds').trim()) warn('funds', 'funds_normalized', raw('funds'), String(funds))
 
-  const date = (f: 'startDate' | 'endDate') => {
-    const value = parseDate(raw(f), numeric(f))
-    if (value === 'invalid') {
-      problem(f, 'invalid_value', `「${raw(f).trim()}」不是日期（如 2026-03-05、2026年3月5日）`)
-      return null
-    }
-    if (value && value !== raw(f).trim()) warn(f, 'date_normalized', raw(f), value)
-    return value
-  }
-  const startDate = date('startDate')
-  const endDate = date('endDate')
-  if (startDate && endDate && endDate < startDate) problem('endDate', 'invalid_value', `${endDate} 早于开始日期 ${startDate}`)
+  const { startDate, endDate } = readDateRange({ raw, numeric, problem, warn }, 'startDate', 'endDate')
 
   if (problems.length > 0 || !name || !household) return { record: null, problems, warnings, idNumber }
   const record = PairingRecordSchema.parse({
