@@ -46,24 +46,26 @@ for (const rows of rowsList) {
   generate(rows, next, ['--next'])
   const sizeMb = statSync(csv).size / 1024 / 1024
 
-  // Reference: the sqlite3 shell's .import (no validation, all TEXT, no indexes).
+  // Reference: the sqlite3 shell's .import (no validation, all TEXT, no indexes), run right before each
+  // import of the same file, so that a busy machine slows both of a pair alike.
   const ref = []
-  for (let i = 0; i < runs; i++) {
-    const refDb = join(outDir, 'reference.db')
-    rmSync(refDb, { force: true })
-    ref.push(timeCommand('sqlite3', [refDb, '-cmd', '.mode csv', `.import ${csv} roster`]))
-  }
-  record('sqlite3 .import (reference)', rows, ref, { fileMb: +sizeMb.toFixed(1) })
-
   const utf8 = []
   const again = []
   let db
   for (let i = 0; i < runs; i++) {
+    const refDb = join(outDir, 'reference.db')
+    rmSync(refDb, { force: true })
+    ref.push(timeCommand('sqlite3', [refDb, '-cmd', '.mode csv', `.import ${csv} roster`]))
     db = freshDb(`utf8-${rows}`)
     utf8.push(runCjfp(['roster', 'import', csv, '--period', '2026-10', '--db', db, '--quiet']))
     again.push(runCjfp(['roster', 'import', csv, '--period', '2026-10', '--db', db, '--quiet']))
   }
-  record('roster import UTF-8 CSV', rows, utf8, { ratioToReference: +(median(utf8.map((s) => s.seconds)) / median(ref.map((s) => s.seconds))).toFixed(2) })
+  rmSync(join(outDir, 'reference.db'), { force: true })
+  record('sqlite3 .import (reference)', rows, ref, { fileMb: +sizeMb.toFixed(1) })
+  const pairs = utf8.map((s, i) => +(s.seconds / ref[i].seconds).toFixed(2))
+  record('roster import UTF-8 CSV', rows, utf8, {
+    ratioToReference: +(median(utf8.map((s) => s.seconds)) / median(ref.map((s) => s.seconds))).toFixed(2), pairedRatios: pairs, medianPairedRatio: median(pairs),
+  })
   record('roster import again (recognised)', rows, again)
 
   runCjfp(['roster', 'import', next, '--period', '2026-11', '--db', db, '--quiet'])

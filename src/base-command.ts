@@ -10,8 +10,7 @@ import { getConfigValue } from './lib/config.js'
 import { type Db, type OpenMode, type OpenResult, openDatabase } from './lib/db.js'
 import { AppError, CancelledError, UsageError } from './lib/errors.js'
 import { type Column, renderJson, renderKeyValue, renderTable } from './lib/output.js'
-import { type RejectedRowExport, rejectsSheet } from './lib/roster.js'
-import { writeTable } from './lib/table-writer.js'
+import type { RejectedRowExport } from './lib/roster.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -113,6 +112,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * original columns plus 错误原因 and 原行号, lists row and reasons, and returns them (masked unless reveal).
    */
   protected async showRejects(data: RejectedRowExport, options: { out?: string; reveal: boolean; masked: string }) {
+    // Loaded here, not at the top: every command starts through this file, and exceljs takes 0.2 s to load.
+    const { rejectsSheet } = await import('./lib/roster.js')
+    const { writeTable } = await import('./lib/table-writer.js')
     const sheet = rejectsSheet(data, options.reveal)
     if (options.out) {
       const written = await writeTable(options.out, sheet)

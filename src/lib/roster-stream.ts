@@ -1,6 +1,7 @@
 /**
  * The reading half of a roster import: open the file, find the header, validate every row and hand
- * out batches of accepted rows (as flat arrays, ready to bind), rejected rows and warnings. It never
+ * out batches of accepted rows (packed for the trip between threads; AcceptedRows unpacks them ready to
+ * bind), rejected rows and warnings. It never
  * touches the database, so it can run in a worker thread while the main thread writes (see
  * roster-worker.ts); small files run it in-process.
  */
@@ -8,7 +9,7 @@ import { detectHeader, type HeaderMatch, HEADER_SEARCH_ROWS } from './header-det
 import { idKey } from './idcard.js'
 import { type Region, RegionIndex, builtinRegions } from './regions.js'
 import { fieldForHeader, normalizeHeader, REQUIRED_ROSTER_FIELDS, ROSTER_FIELDS, type RosterField } from './roster-fields.js'
-import { isBlankRow, isTotalRow, type RowContext, type RowProblem, type RowWarning, validateRosterRow } from './roster-validate.js'
+import { isBlankRow, isTotalRow, type RosterRecord, type RowContext, type RowProblem, type RowWarning, validateRosterRow } from './roster-validate.js'
 import { type EncodingChoice, openTable, type SourceRow } from './table-reader.js'
 
 export interface StreamSetup {
@@ -48,74 +49,177 @@ export interface HeaderFound {
  * exit_year, phone, extra_json.
  */
 export type AcceptedRow = Array<string | number | null>
-/** Values per accepted row; a batch holds its accepted rows end to end in one flat array. */
+/** Values per accepted row. */
 export const ACCEPTED_WIDTH = 20
 export const ACCEPTED_ID = 1
 export const ACCEPTED_VILLAGE_CODE = 10
 export const ACCEPTED_TOWNSHIP_CODE = 9
 export const ACCEPTED_VILLAGE_NAME = 12
-/**
- * Text columns whose values repeat from row to row (gender, relation, poverty cause, county, township and
- * village codes and names, status). In a batch they hold a number instead: the index of the text in the
- * strings the batches have brought so far (RowBatch.strings, in order). A place name then crosses from
- * the worker thread once rather than in every row, which the writer thread would have to deserialise.
+
+/** Rows per batch handed out, whatever the reader's batches: few rows are alive at once on either side. */
+const BATCH_ROWS = 1000
+
+/*
+ * How a batch carries its accepted rows: ACCEPTED_WIDTH 32-bit integers per row in one Int32Array, which
+ * crosses from the worker thread as a block of memory (transferred, not copied), plus a few strings. An
+ * array of strings and numbers would be serialised and deserialised value by value, on the writer's
+ * thread too. What each column's integer means:
+ *   integer   row_number, household_size, category, grade, exit_year: the number (all positive), or NULL_VALUE;
+ *   digits    id_number, household_no, cert_number, phone: the length of the text, which follows the ones
+ *             before it in RowBatch.digits (one string the writer makes one-byte: binding is then faster);
+ *   text      name, extra_json: the length of the text, in RowBatch.texts;
+ *   repeated  gender, relation, poverty_cause, county_code, township_code, village_code, township_name,
+ *             village_name, poverty_status: the index of the text among the strings of this and earlier
+ *             batches (RowBatch.strings, numbered in order), so that a village's name crosses once rather
+ *             than in every row; past MAX_STRINGS distinct texts, -2 - the length of a text in RowBatch.texts.
+ * AcceptedEncoder.add and AcceptedRows.next spell this out column by column, in the same order.
  */
-export const ACCEPTED_REPEATED = [3, 5, 7, 8, 9, 10, 11, 12, 16] as const
-/** Past this many distinct strings, repeated columns are sent as text (a file whose "repeated" columns are not). */
+const NULL_VALUE = -1
 const MAX_STRINGS = 1 << 16
-/**
- * Text columns of plain digits, unique to the row (身份证号, 户编号, 残疾人证号, 电话). In a batch they
- * hold their length (null for none), and the texts themselves follow one another in RowBatch.packed.
- * The reader's strings are two-byte (the decoded file has Chinese in it); the writer turns the packed
- * text into a one-byte string, which better-sqlite3 converts to UTF-8 for SQLite much faster.
- */
-export const ACCEPTED_PACKED = [1, 4, 13, 18] as const
 
-/** Undoes ACCEPTED_REPEATED and ACCEPTED_PACKED on the receiving side, batch after batch. */
-export class AcceptedStrings {
-  readonly list: string[] = []
-  private packed = ''
-  private at = 0
-  private rowAt = 0
+/** Writes accepted rows into batches (the reading side). */
+class AcceptedEncoder {
+  private readonly known = new Map<string, number>()
+  private readonly lastText: Array<string | null> = new Array(ACCEPTED_WIDTH).fill(null)
+  private readonly lastIndex: number[] = new Array(ACCEPTED_WIDTH).fill(0)
+  private values = new Int32Array(BATCH_ROWS * ACCEPTED_WIDTH)
+  private count = 0
+  private strings: string[] = []
+  private digits: string[] = []
+  private texts: string[] = []
 
-  /** Takes in the next batch's new strings and packed texts. */
-  add(batch: RowBatch): void {
-    for (const text of batch.strings) this.list.push(oneByte(text))
-    this.packed = oneByte(batch.packed)
-    this.at = 0
+  add(rowNumber: number, r: RosterRecord): void {
+    const v = this.values
+    const at = this.count++ * ACCEPTED_WIDTH
+    v[at] = rowNumber
+    v[at + 1] = this.digit(r.idNumber)
+    v[at + 2] = this.text(r.name)
+    v[at + 3] = this.repeated(3, r.gender)
+    v[at + 4] = this.digit(r.householdNo)
+    v[at + 5] = this.repeated(5, r.relation)
+    v[at + 6] = integer(r.householdSize)
+    v[at + 7] = this.repeated(7, r.povertyCause)
+    v[at + 8] = this.repeated(8, r.countyCode)
+    v[at + 9] = this.repeated(9, r.townshipCode)
+    v[at + 10] = this.repeated(10, r.villageCode)
+    v[at + 11] = this.repeated(11, r.townshipName)
+    v[at + 12] = this.repeated(12, r.villageName)
+    v[at + 13] = this.digit(r.certNumber)
+    v[at + 14] = integer(r.category)
+    v[at + 15] = integer(r.grade)
+    v[at + 16] = this.repeated(16, r.povertyStatus)
+    v[at + 17] = integer(r.exitYear)
+    v[at + 18] = this.digit(r.phone)
+    v[at + 19] = this.text(r.extra ? JSON.stringify(r.extra) : null)
   }
 
-  /** The value as stored: a number in a repeated column stands for a string. */
-  text(value: string | number | null): string | null {
-    return typeof value === 'number' ? this.list[value] : value
+  /** Moves the rows added so far into the batch. */
+  finish(batch: RowBatch): void {
+    batch.accepted = this.values.subarray(0, this.count * ACCEPTED_WIDTH)
+    batch.strings = this.strings
+    batch.digits = this.digits.join('')
+    batch.texts = this.texts.join('')
+    this.values = new Int32Array(BATCH_ROWS * ACCEPTED_WIDTH)
+    this.count = 0
+    this.strings = []
+    this.digits = []
+    this.texts = []
   }
 
-  /** Marks the start of a row, before its packed texts are read with next(). */
-  startRow(): void {
-    this.rowAt = this.at
+  private digit(text: string | null): number {
+    if (text === null) return NULL_VALUE
+    this.digits.push(text)
+    return text.length
   }
 
-  /** The row's next packed text, given the length sent in its place. */
-  next(length: string | number | null): string | null {
-    if (length === null) return null
-    const start = this.at
-    this.at += length as number
-    return this.packed.slice(start, this.at)
+  private text(text: string | null): number {
+    if (text === null) return NULL_VALUE
+    this.texts.push(text)
+    return text.length
   }
 
-  /** The row last started, with all its texts put back (for the rare paths; the writer binds directly). */
-  row(values: AcceptedRow, at: number): AcceptedRow {
-    const row = values.slice(at, at + ACCEPTED_WIDTH)
-    for (const i of ACCEPTED_REPEATED) row[i] = this.text(row[i])
-    let start = this.rowAt
-    for (const i of ACCEPTED_PACKED) {
-      const length = row[i] as number | null
-      if (length === null) continue
-      row[i] = this.packed.slice(start, start + length)
-      start += length
+  /** The number for column c's text; rows next to each other mostly share it (a village's), so try the last one first. */
+  private repeated(c: number, text: string | null): number {
+    if (text === null) return NULL_VALUE
+    if (text === this.lastText[c]) return this.lastIndex[c]
+    const i = this.lookUp(text)
+    // Only an index can be reused; past MAX_STRINGS each row carries its own text.
+    if (i >= 0) {
+      this.lastText[c] = text
+      this.lastIndex[c] = i
     }
-    return row
+    return i
   }
+
+  private lookUp(text: string): number {
+    const i = this.known.get(text)
+    if (i !== undefined) return i
+    if (this.known.size >= MAX_STRINGS) return -2 - this.text(text)
+    this.known.set(text, this.known.size)
+    this.strings.push(text)
+    return this.known.size - 1
+  }
+}
+
+function integer(value: number | null): number {
+  return value === null ? NULL_VALUE : value
+}
+
+/** Reads the accepted rows of batch after batch (the writing side), in order. */
+export class AcceptedRows {
+  private readonly strings: string[] = []
+  private values: Int32Array = new Int32Array(0)
+  private digits = ''
+  private texts = ''
+  private digitsAt = 0
+  private textsAt = 0
+
+  /** Takes the next batch; returns how many accepted rows it holds. */
+  take(batch: RowBatch): number {
+    for (const text of batch.strings) this.strings.push(oneByte(text))
+    this.values = batch.accepted
+    this.digits = oneByte(batch.digits)
+    this.texts = batch.texts
+    this.digitsAt = 0
+    this.textsAt = 0
+    return batch.accepted.length / ACCEPTED_WIDTH
+  }
+
+  /** The batch's accepted row i, ready to bind; rows must be read in order. */
+  next(i: number): AcceptedRow {
+    const v = this.values
+    const at = i * ACCEPTED_WIDTH
+    // Left to right, as AcceptedEncoder.add wrote them: the texts are taken in turn.
+    return [
+      v[at], this.digit(v[at + 1]), this.text(v[at + 2]), this.repeated(v[at + 3]), this.digit(v[at + 4]), this.repeated(v[at + 5]),
+      nullable(v[at + 6]), this.repeated(v[at + 7]), this.repeated(v[at + 8]), this.repeated(v[at + 9]), this.repeated(v[at + 10]),
+      this.repeated(v[at + 11]), this.repeated(v[at + 12]), this.digit(v[at + 13]), nullable(v[at + 14]), nullable(v[at + 15]),
+      this.repeated(v[at + 16]), nullable(v[at + 17]), this.digit(v[at + 18]), this.text(v[at + 19]),
+    ]
+  }
+
+  private digit(length: number): string | null {
+    if (length === NULL_VALUE) return null
+    const start = this.digitsAt
+    this.digitsAt += length
+    return this.digits.slice(start, this.digitsAt)
+  }
+
+  private text(length: number): string | null {
+    if (length === NULL_VALUE) return null
+    const start = this.textsAt
+    this.textsAt += length
+    return this.texts.slice(start, this.textsAt)
+  }
+
+  private repeated(index: number): string | null {
+    if (index >= 0) return this.strings[index]
+    return index === NULL_VALUE ? null : this.text(-2 - index)
+  }
+}
+
+function nullable(value: number): number | null {
+  return value === NULL_VALUE ? null : value
 }
 
 const LATIN1 = /^[\x00-\xff]*$/
@@ -136,31 +240,25 @@ export interface RejectedRow {
 export interface RowBatch {
   total: number
   skipped: number
-  /**
-   * The accepted rows end to end, ACCEPTED_WIDTH values each. One flat array rather than an array per
-   * row: it crosses from the worker thread as one object, and the writer binds straight from it.
-   */
-  accepted: AcceptedRow
+  /** The accepted rows, ACCEPTED_WIDTH integers each: read them with AcceptedRows. */
+  accepted: Int32Array
   /**
    * Original cells (JSON) of accepted rows that may turn out to be duplicates, so that the writer can
    * keep them as rejected rows: every row when keepCells was asked for, else the rows whose ID the
    * filter has probably seen before in this file. null where not needed.
    */
   acceptedCells: Array<string | null>
-  /** Strings first used by this batch's repeated columns (see ACCEPTED_REPEATED). */
-  strings: string[]
-  /** The texts of the packed columns, row after row (see ACCEPTED_PACKED). */
-  packed: string
   rejected: RejectedRow[]
   warnings: RowWarning[]
+  /** Texts first used in this batch's repeated columns. */
+  strings: string[]
+  /** The digit columns' texts, row after row. */
+  digits: string
+  /** The other texts (names, extra columns), row after row. */
+  texts: string
 }
 
-/**
- * Rows per batch handed out, whatever the reader's batches: the accepted values then stay one flat
- * array of 20,000 under V8's 128 KB limit for ordinary objects, so neither thread allocates it as a
- * large object (a fresh page each time), and few rows are alive at once on either side.
- */
-const BATCH_ROWS = 1000
+const EMPTY = new Int32Array(0)
 
 /** A header row not found yet; the caller may add mappings and ask again. */
 export class RosterStream {
@@ -234,27 +332,13 @@ export class RosterStream {
     // The reader passes over rows with nothing in them; the gaps in the row numbers are those blank rows.
     let lastRow = this.head[match.headerIndex].rowNumber
 
-    const newBatch = (): RowBatch => ({ total: 0, skipped: 0, accepted: [], acceptedCells: [], rejected: [], warnings: [], strings: [], packed: '' })
-    let packed: string[] = []
-    const pack = (text: string | null): number | null => {
-      if (text === null) return null
-      packed.push(text)
-      return text.length
-    }
+    const newBatch = (): RowBatch => ({
+      total: 0, skipped: 0, accepted: EMPTY, acceptedCells: [], rejected: [], warnings: [], strings: [], digits: '', texts: '',
+    })
+    const encoder = new AcceptedEncoder()
     const finished = (): RowBatch => {
-      batch.packed = packed.join('')
-      packed = []
+      encoder.finish(batch)
       return batch
-    }
-    const known = new Map<string, number>()
-    const repeated = (text: string | null): string | number | null => {
-      if (text === null) return null
-      const i = known.get(text)
-      if (i !== undefined) return i
-      if (known.size >= MAX_STRINGS) return text
-      known.set(text, known.size)
-      batch.strings.push(text)
-      return known.size - 1
     }
     let batch = newBatch()
     let rowsInBatch = 0
@@ -275,12 +359,7 @@ export class RosterStream {
       for (const w of outcome.warnings) batch.warnings.push(w)
       if (outcome.ok) {
         const r = outcome.record
-        batch.accepted.push(
-          row.rowNumber, pack(r.idNumber), r.name, repeated(r.gender), pack(r.householdNo), repeated(r.relation), r.householdSize,
-          repeated(r.povertyCause), repeated(r.countyCode), repeated(r.townshipCode), repeated(r.villageCode), repeated(r.townshipName),
-          repeated(r.villageName), pack(r.certNumber), r.category, r.grade, repeated(r.povertyStatus), r.exitYear, pack(r.phone),
-          r.extra ? JSON.stringify(r.extra) : null,
-        )
+        encoder.add(row.rowNumber, r)
         const maybeSeen = seen.add(idKey(r.idNumber))
         batch.acceptedCells.push(setup.keepCells || maybeSeen ? JSON.stringify(row.cells) : null)
       } else {

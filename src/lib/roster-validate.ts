@@ -128,7 +128,7 @@ export function isTotalRow(cells: string[]): boolean {
 }
 
 export function isBlankRow(cells: string[]): boolean {
-  for (const cell of cells) if (cell !== '' && cell.trim() !== '') return false
+  for (const cell of cells) if (!isBlankText(cell)) return false
   return true
 }
 
