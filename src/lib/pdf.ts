@@ -149,14 +149,44 @@ export function createDocument(options: PdfOptions = {}): PdfLetterDocument {
   return new LetterDocument(parsed.data)
 }
 
+/**
+ * The faces a PDF draws with: the first of the preferred faces that has a character, else the
+ * document's own faces, else a fallback font (parsed only when a character needs it: SimSun is 18 MB);
+ * each face registered with pdfkit once. Shared by letters (pdf.ts) and reports (report-pdf.ts).
+ */
+export class PdfFonts {
+  private fallbacks: LoadedFont[] | undefined
+  private readonly keys = new Map<LoadedFont, string>()
+
+  constructor(private readonly doc: PDFKit.PDFDocument, private readonly faces: LoadedFont[], private readonly fallbackSpecs: string[]) {}
+
+  fontFor(cp: number, preferred: LoadedFont[]): LoadedFont | undefined {
+    for (const f of preferred) if (hasGlyph(f, cp)) return f
+    for (const f of this.faces) if (hasGlyph(f, cp)) return f
+    this.fallbacks ??= this.fallbackSpecs.map((spec) => loadFont(spec))
+    for (const f of this.fallbacks) if (hasGlyph(f, cp)) return f
+    return undefined
+  }
+
+  /** The pdfkit font name of a face, registering it the first time. */
+  key(font: LoadedFont): string {
+    let key = this.keys.get(font)
+    if (!key) {
+      key = `cjk${this.keys.size}`
+      this.keys.set(font, key)
+      this.doc.registerFont(key, font.font as unknown as string)
+    }
+    return key
+  }
+}
+
 class LetterDocument implements PdfLetterDocument {
   readonly doc: PDFKit.PDFDocument
   private readonly o: ResolvedOptions
   private readonly serif: LoadedFont
   private readonly sans: LoadedFont
   private readonly fallbackSpecs: string[]
-  private fallbacks: LoadedFont[] | undefined
-  private readonly fontKeys = new Map<LoadedFont, string>()
+  private readonly fonts: PdfFonts
   private readonly chunks: Buffer[] = []
   private readonly done: Promise<Buffer>
   private readonly box: { left: number; right: number; top: number; bottom: number; width: number }
@@ -192,6 +222,7 @@ class LetterDocument implements PdfLetterDocument {
       // A fontkit font object as the default font spares pdfkit parsing Helvetica's AFM per document.
       font: this.serif.font as unknown as string,
     })
+    this.fonts = new PdfFonts(this.doc, [this.serif], this.fallbackSpecs)
     this.doc.on('data', (chunk: Buffer) => this.chunks.push(chunk))
     this.done = new Promise((resolve, reject) => {
       this.doc.on('end', () => resolve(Buffer.concat(this.chunks)))
@@ -396,7 +427,7 @@ class LetterDocument implements PdfLetterDocument {
       const ch = raw === '\t' ? ' ' : raw
       const cp = ch.codePointAt(0)!
       if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) continue
-      const font = this.fontFor(cp, style.fonts) ?? this.missingGlyph(text, ch)
+      const font = this.fonts.fontFor(cp, style.fonts) ?? this.missingGlyph(text, ch)
       const em = advanceOf(font, cp)
       const advance = em * style.size
       // Full-width characters sit on the grid cell; Latin letters and digits keep their own width.
@@ -404,15 +435,6 @@ class LetterDocument implements PdfLetterDocument {
       items.push({ ch, font, advance, width, space: ch === ' ', narrow: em < 0.75 })
     }
     return items
-  }
-
-  private fontFor(cp: number, preferred: LoadedFont[]): LoadedFont | undefined {
-    for (const f of preferred) if (hasGlyph(f, cp)) return f
-    if (hasGlyph(this.serif, cp)) return this.serif
-    // Fallback fonts are big (SimSun is 18 MB): parse them only when a character needs them.
-    this.fallbacks ??= this.fallbackSpecs.map((spec) => loadFont(spec))
-    for (const f of this.fallbacks) if (hasGlyph(f, cp)) return f
-    return undefined
   }
 
   private missingGlyph(text: string, ch: string): never {
@@ -473,7 +495,7 @@ class LetterDocument implements PdfLetterDocument {
         width += items[j].width + gap
         j++
       }
-      doc.font(this.fontKey(first.font)).fontSize(at.size)
+      doc.font(this.fonts.key(first.font)).fontSize(at.size)
       doc.text(text, x, baseline, {
         lineBreak: false,
         baseline: 'alphabetic',
@@ -484,16 +506,6 @@ class LetterDocument implements PdfLetterDocument {
       x += width
       i = j
     }
-  }
-
-  private fontKey(font: LoadedFont): string {
-    let key = this.fontKeys.get(font)
-    if (!key) {
-      key = `cjk${this.fontKeys.size}`
-      this.fontKeys.set(font, key)
-      this.doc.registerFont(key, font.font as unknown as string)
-    }
-    return key
   }
 }
 

@@ -10,8 +10,8 @@
  */
 import PDFDocument from 'pdfkit'
 import { ValidationError } from './errors.js'
-import { advanceOf, hasGlyph, loadFont, SANS_FONT_FILE, SERIF_FONT_FILE, systemFallbackFonts, type LoadedFont } from './fonts.js'
-import { breakLines, FIXED_PDF_DATE, missingGlyphError, type Item, type Line } from './pdf.js'
+import { advanceOf, loadFont, SANS_FONT_FILE, SERIF_FONT_FILE, systemFallbackFonts, type LoadedFont } from './fonts.js'
+import { breakLines, FIXED_PDF_DATE, missingGlyphError, PdfFonts, type Item, type Line } from './pdf.js'
 import type { BarChart, ReportDocument, ReportTable } from './report-model.js'
 
 export interface ReportPdfOptions {
@@ -86,8 +86,7 @@ class ReportRenderer {
   private readonly serif: LoadedFont
   private readonly sans: LoadedFont
   private readonly fallbackSpecs: string[]
-  private fallbacks: LoadedFont[] | undefined
-  private readonly fontKeys = new Map<LoadedFont, string>()
+  private readonly fonts: PdfFonts
   private readonly chunks: Buffer[] = []
   private readonly done: Promise<Buffer>
   private readonly page: { width: number; height: number }
@@ -118,6 +117,7 @@ class ReportRenderer {
       // A fontkit font object as the default font spares pdfkit parsing Helvetica's AFM per document.
       font: this.serif.font as unknown as string,
     })
+    this.fonts = new PdfFonts(this.doc, [this.serif, this.sans], this.fallbackSpecs)
     this.doc.on('data', (chunk: Buffer) => this.chunks.push(chunk))
     this.done = new Promise((resolve, reject) => {
       this.doc.on('end', () => resolve(Buffer.concat(this.chunks)))
@@ -577,7 +577,7 @@ class ReportRenderer {
       const ch = raw === '\t' ? ' ' : raw
       const cp = ch.codePointAt(0)!
       if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) continue
-      const font = this.fontFor(cp, fonts)
+      const font = this.fonts.fontFor(cp, fonts)
       if (!font) throw missingGlyphError(text, ch)
       const em = advanceOf(font, cp)
       items.push({ ch, font, advance: em * size, width: em * size, space: ch === ' ', narrow: em < 0.75 })
@@ -595,7 +595,7 @@ class ReportRenderer {
       let narrow = false
       for (const ch of para) {
         const cp = ch.codePointAt(0)!
-        const font = this.fontFor(cp, fonts)
+        const font = this.fonts.fontFor(cp, fonts)
         if (!font) throw missingGlyphError(text, ch)
         const em = advanceOf(font, cp)
         line += em
@@ -611,16 +611,6 @@ class ReportRenderer {
       natural = Math.max(natural, line)
     }
     return { natural, token }
-  }
-
-  private fontFor(cp: number, preferred: LoadedFont[]): LoadedFont | undefined {
-    for (const f of preferred) if (hasGlyph(f, cp)) return f
-    if (hasGlyph(this.serif, cp)) return this.serif
-    if (hasGlyph(this.sans, cp)) return this.sans
-    // Fallback fonts are big (SimSun is 18 MB): parse them only when a character needs them.
-    this.fallbacks ??= this.fallbackSpecs.map((spec) => loadFont(spec))
-    for (const f of this.fallbacks) if (hasGlyph(f, cp)) return f
-    return undefined
   }
 
   private drawCentered(line: Line, size: number, pitch: number): void {
@@ -653,21 +643,11 @@ class ReportRenderer {
         width += items[j].width + gap
         j++
       }
-      doc.font(this.fontKey(first.font)).fontSize(size)
+      doc.font(this.fonts.key(first.font)).fontSize(size)
       doc.text(text, x, baseline, { lineBreak: false, baseline: 'alphabetic', characterSpacing: gap })
       x += width
       i = j
     }
-  }
-
-  private fontKey(font: LoadedFont): string {
-    let key = this.fontKeys.get(font)
-    if (!key) {
-      key = `cjk${this.fontKeys.size}`
-      this.fontKeys.set(font, key)
-      this.doc.registerFont(key, font.font as unknown as string)
-    }
-    return key
   }
 
   // ───────────────────────────── pages ─────────────────────────────
