@@ -95,6 +95,7 @@ export interface CheckResult {
   byRegion: Map<string, RegionTally>
   /** Gap items when asked for (options.items), entitled first, by township and village. */
   gaps: GapItem[]
+  /** Suspect receipts: every one with options.items; without it only the off-roster ones (the rest are counted in violationsByKind). */
   violations: Violation[]
   violationsByKind: Record<ViolationKind, number>
   /** Benefits whose lists were used, with their periods. */

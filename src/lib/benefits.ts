@@ -16,7 +16,7 @@ import { checkIdNumber, type IdProblem, normalizeIdLike, toHalfWidth } from './i
 import { maskIdNumber } from './output.js'
 import { parseFunds } from './pairing.js'
 import { checkPeriod, readRejectedRows, type RejectedRowExport } from './roster.js'
-import { BatchLog, dataRows, LISTED, readDateRange } from './list-import.js'
+import { BatchLog, dataRows, ID_MESSAGES, LISTED, readDateRange } from './list-import.js'
 import { type EncodingChoice, openTable, sha256File, type SourceRow } from './table-reader.js'
 
 
@@ -207,13 +207,6 @@ export interface BenefitImportResult {
   warnings: BenefitWarning[]
 }
 
-const ID_MESSAGES: Record<IdProblem, string> = {
-  id_format: '不是 18 位身份证号',
-  id_checksum: '校验位（最后一位）不对，请核对号码',
-  id_birthdate: '其中的出生日期不存在或在今天之后',
-  id_scientific_notation: '被 Excel 显示成了科学计数法，后几位数字已经丢失；请把这一列设为「文本」格式后重新录入',
-  id_excel_truncated: '末尾几位被 Excel 改成了 0（Excel 只保留 15 位数字）；请把这一列设为「文本」格式后重新录入完整号码',
-}
 
 interface BenefitRecord {
   idNumber: string

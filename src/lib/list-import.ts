@@ -4,9 +4,19 @@
  * its cells and reasons) and each fixed value in the batch, listing the first ones in the result.
  */
 import type { Db } from './db.js'
+import type { IdProblem } from './idcard.js'
 import { parseDate } from './pairing.js'
 import { isBlankRow, isTotalRow } from './roster-validate.js'
 import type { SourceRow } from './table-reader.js'
+
+/** Why a list's 身份证号 cell was turned back (the roster importer words these at more length). */
+export const ID_MESSAGES: Record<IdProblem, string> = {
+  id_format: '不是 18 位身份证号',
+  id_checksum: '校验位（最后一位）不对，请核对号码',
+  id_birthdate: '其中的出生日期不存在或在今天之后',
+  id_scientific_notation: '被 Excel 显示成了科学计数法，后几位数字已经丢失；请把这一列设为「文本」格式后重新录入',
+  id_excel_truncated: '末尾几位被 Excel 改成了 0（Excel 只保留 15 位数字）；请把这一列设为「文本」格式后重新录入完整号码',
+}
 
 /** How many problems and warnings an import result lists; all of them are stored with the batch. */
 export const LISTED = 1000

@@ -15,7 +15,7 @@ import { maskIdNumber, maskPhone } from './output.js'
 import { PAIRING_FIELDS, PAIRING_HEADERS, type PairingField, pairingFieldForHeader, pairingFieldLabel } from './pairing-fields.js'
 import { readRejectedRows, type RejectedRowExport } from './roster.js'
 import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
-import { BatchLog, dataRows, LISTED, readDateRange } from './list-import.js'
+import { BatchLog, dataRows, ID_MESSAGES, LISTED, readDateRange } from './list-import.js'
 import { type EncodingChoice, openTable, sha256File, type SourceRow } from './table-reader.js'
 import type { TableSheet } from './table-writer.js'
 
@@ -94,13 +94,6 @@ export function parsePhone(raw: string): string | null | 'invalid' {
   return /^\d{7,12}$/.test(text) ? text : 'invalid'
 }
 
-const ID_MESSAGES: Record<IdProblem, string> = {
-  id_format: '不是 18 位身份证号',
-  id_checksum: '校验位（最后一位）不对，请核对号码',
-  id_birthdate: '其中的出生日期不存在或在今天之后',
-  id_scientific_notation: '被 Excel 显示成了科学计数法，后几位数字已经丢失；请把这一列设为「文本」格式后重新录入',
-  id_excel_truncated: '末尾几位被 Excel 改成了 0（Excel 只保留 15 位数字）；请把这一列设为「文本」格式后重新录入完整号码',
-}
 
 function looksLikeId(key: string): boolean {
   return /^\d{17}[\dX]$/.test(key) && checkIdNumber(key) === null

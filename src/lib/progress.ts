@@ -36,7 +36,7 @@ export interface ProgressReport {
   asOf: string
   regions: RegionFigures[]
   total: RegionFigures
-  /** The same figures one period earlier, by region code (and '' for the total); empty without a previous period. */
+  /** The previous period's head counts by status and its exit and return rates, by region code ('' for the total); empty without a previous period. */
   previousValues: Record<string, RegionFigures['values']>
   rules: RuleOutcome[]
   rulesName: string
