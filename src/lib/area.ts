@@ -6,7 +6,7 @@ import { recordAudit } from './audit.js'
 import type { Db } from './db.js'
 import { SCHEMA_VERSION } from './db.js'
 import { ConflictError, DatabaseError, UsageError } from './errors.js'
-import { LEVEL_NAMES, type Region, type RegionLevel, regionIndexFor, seedRegions } from './regions.js'
+import { builtinRegions, LEVEL_NAMES, type Region, type RegionLevel, regionIndexFor, seedRegions } from './regions.js'
 
 export interface Area {
   code: string
@@ -87,7 +87,8 @@ export function getArea(db: Db): Area {
   if (!code) {
     throw new DatabaseError('DB_NOT_INITIALISED', '这个数据库还没有设定辖区', { hint: '先运行 `cjfp init --area 县名或代码`' })
   }
-  const region = regionIndexFor(db).find(code)
+  // An area is a county or above, which the built-in table has: the villages a database learnt are not needed.
+  const region = builtinRegions().get(code) ?? regionIndexFor(db).find(code)
   return {
     code,
     name: region.name,

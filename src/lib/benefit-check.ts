@@ -15,7 +15,8 @@ import type { Db } from './db.js'
 import { NotFoundError } from './errors.js'
 import { maskIdNumber } from './output.js'
 import { normalizeHeader } from './roster-fields.js'
-import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
+import { type ListSpec, type PeriodScan, type ScanPlace, scanPeriod, type Unpacked, unpackPerson } from './period-scan.js'
+import { latestPeriod, periodParams } from './roster-query.js'
 import { checkPeriod } from './roster.js'
 import type { TableSheet } from './table-writer.js'
 
@@ -100,6 +101,8 @@ export interface CheckResult {
   violationsByKind: Record<ViolationKind, number>
   /** Benefits whose lists were used, with their periods. */
   lists: Array<{ code: string; name: string; periods: string[] }>
+  /** The period as read: persons, households, places (the progress notice counts from it). */
+  scan: PeriodScan
 }
 
 export interface CheckOptions {
@@ -110,27 +113,26 @@ export interface CheckOptions {
   items?: boolean
   /** Limit the check to one region (a code prefix). */
   region?: string
-  /** Called once per household and per person during the scan, for figures read in the same pass (`place` is reused: copy it to keep it). */
-  visit?: {
-    household(hh: string, groupCode: string, place: Place): void
-    person(id: string, groupCode: string, povertyStatus: string | null, place: Place): void
-  }
+  /** Also read who is new since this earlier period and who left (PeriodScan.isNew, left, previousCounts). */
+  previous?: string | null
+  /** Also read each household's active pairings on this day (PeriodScan.hhPairing). */
+  pairingsOn?: string | null
+  /**
+   * Tell recipients who left the roster from those never on it (default true). Without it every
+   * recipient of a roster-only benefit who is not on this period's roster counts as off_roster; the
+   * notice, which adds the two, saves the look-ups (a skip through the roster index per person).
+   */
+  leavers?: boolean
 }
-
-const regionColumn = (level: GroupLevel) => `${level}_code`
 
 /** Where a roster row places a person: county, township and village codes as the roster gives them. */
-export interface Place {
-  county: string | null
-  township: string | null
-  village: string | null
-}
+export type Place = ScanPlace
 
 /**
  * Runs the rules over a period's roster.
  * @throws NotFoundError NO_ROSTER, PERIOD_NOT_FOUND; UsageError PERIOD_INVALID
  */
-export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOptions = {}): CheckResult {
+export async function checkBenefits(db: Db, rules: CompiledRules, options: CheckOptions = {}): Promise<CheckResult> {
   const period = options.period ? checkPeriod(options.period) : latestPeriod(db)
   const params = periodParams(db, period)
   if (params.hi < params.lo) {
@@ -167,131 +169,30 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   const pathSql = paths.map((h) => `'$."${h.replace(/'/g, "''")}"'`)
   const extraSql = paths.length === 0 ? 'NULL' : paths.length === 1 ? `json_array(json_extract(extra_json, ${pathSql[0]}))` : `json_extract(extra_json, ${pathSql.join(', ')})`
 
-  const regionFilter = options.region ? `AND substr(${options.region.length <= 6 ? 'county_code' : options.region.length <= 9 ? 'township_code' : 'village_code'}, 1, ${options.region.length}) = @region` : ''
-  const hhKey = "coalesce(nullif(trim(household_no), ''), id_number)"
-  const groupColumn = `coalesce(${regionColumn(groupBy)}, '')`
-  const FIELD_COLUMNS: Record<RuleField, string | null> = {
-    grade: 'grade', category: 'category', gender: 'gender', povertyStatus: 'poverty_status', relation: 'relation', householdSize: 'household_size',
-    povertyCause: 'poverty_cause', exitYear: 'exit_year', age: null, householdDisabled: null,
-  }
-  const fields = rules.fields.filter((f) => FIELD_COLUMNS[f] !== null)
+  const [py, pm] = period.split('-').map(Number)
+  const listSpecs: ListSpec[] = [...codes].filter((c) => lists.has(c)).map((code) => ({
+    code, bit: bitOf.get(code)!, periods: lists.get(code)!.periods, household: typeByCode.get(code)?.scope === 'household',
+    rosterOnly: (rosterOnlyBits & bitOf.get(code)!) !== 0 && !options.region,
+  }))
+  const scan = await scanPeriod(db, {
+    ...params, previous: options.previous ? periodParams(db, options.previous) : null, level: groupBy, region: options.region ?? null,
+    extraSql, year: py, month: pm, lists: listSpecs, pairingsOn: options.pairingsOn ?? null, leavers: options.leavers ?? true,
+  })
+  const { persons } = scan
 
-  // One scan of the period's roster into columns held in memory (households must be complete before
-  // a rule can ask how many registered people a household has or whether its 低保 reaches a member).
-  // Text values repeat (是/否, 危房, 未就业 …): each is kept once and rows hold its number.
-  const capacity = Math.max(0, params.hi - params.lo + 1)
-  const ids: string[] = []
-  const rowids = new Float64Array(capacity)
-  /** The person index of each rowid of the period's range (−1: not a person of this check). */
-  const personAt = new Int32Array(capacity).fill(-1)
-  const hhOf = new Int32Array(capacity)
-  const groupOf = new Int32Array(capacity)
-  const groups: string[] = []
-  const groupIndex = new Map<string, number>()
-  const hhIndex = new Map<string, number>()
-  const hhCount: number[] = []
-  const hhMask: number[] = []
-  const vocab: unknown[] = [null]
-  const vocabIndex = new Map<unknown, number>([[null, 0]])
-  const intern = (v: unknown): number => {
-    let i = vocabIndex.get(v)
-    if (i === undefined) {
-      i = vocab.length
-      vocab.push(v)
-      vocabIndex.set(v, i)
-    }
-    return i
-  }
-  const fieldOf = fields.map(() => new Uint32Array(capacity))
-  const combos = new Map<string, number[]>()
-  const slotOf = rules.columns.map(() => new Uint32Array(capacity))
-  const select = `SELECT id_number, ${hhKey}, ${groupColumn}, poverty_status, id${fields.map((f) => `, ${FIELD_COLUMNS[f]}`).join('')}, ${extraSql},
-      county_code, township_code, village_code
-    FROM roster_entries WHERE ${PERIOD_ROWS} ${regionFilter}`
-  const placeAt = 6 + fields.length
-  // One object for every row's place: a visitor that keeps it must copy it.
-  const rowPlace: Place = { county: null, township: null, village: null }
-  let persons = 0
-  for (const row of db.prepare(select).raw().iterate({ ...params, region: options.region ?? null }) as Iterable<unknown[]>) {
-    const i = persons++
-    rowPlace.county = row[placeAt] as string | null
-    rowPlace.township = row[placeAt + 1] as string | null
-    rowPlace.village = row[placeAt + 2] as string | null
-    const id = row[0] as string
-    const hh = row[1] as string
-    const code = row[2] as string
-    ids.push(id)
-    rowids[i] = row[4] as number
-    personAt[(row[4] as number) - params.lo] = i
-    let g = groupIndex.get(code)
-    if (g === undefined) {
-      g = groups.length
-      groups.push(code)
-      groupIndex.set(code, g)
-    }
-    groupOf[i] = g
-    let h = hhIndex.get(hh)
-    if (h === undefined) {
-      h = hhCount.length
-      hhIndex.set(hh, h)
-      hhCount.push(0)
-      hhMask.push(0)
-      options.visit?.household(hh, code, rowPlace)
-    }
-    hhOf[i] = h
-    hhCount[h]++
-    options.visit?.person(id, code, row[3] as string | null, rowPlace)
-    for (let k = 0; k < fields.length; k++) fieldOf[k][i] = intern(row[5 + k])
-    const extra = row[5 + fields.length] as string | null
-    if (extra !== null) {
-      // Rows repeat the same few combinations of answers: each combination is parsed once.
-      let combo = combos.get(extra)
-      if (combo === undefined) {
-        const values = JSON.parse(extra) as unknown[]
-        combo = slotPaths.map((alternatives) => {
-          const v = alternatives.map((p) => values[p]).find((x) => x !== null && x !== undefined)
-          return v === undefined ? 0 : intern(String(v))
-        })
-        combos.set(extra, combo)
-      }
-      for (let k = 0; k < combo.length; k++) slotOf[k][i] = combo[k]
-    }
-  }
-
-  // Who receives what: a bit per benefit on each registered person, on each household for household
-  // benefits (a 低保 list naming one member, or the household's number, covers the others), and apart
-  // for people on a list but not on the roster (roster-only benefits are checked for them below).
-  const personMask = new Int32Array(persons)
-  const offRoster = new Map<string, number>()
-  // SQLite matches list rows to the period's roster through the (period, id_number) index and hands
-  // back the roster row's rowid; the scan noted which person each rowid is.
-  for (const code of codes) {
-    const list = lists.get(code)
-    if (!list) continue
-    const bit = bitOf.get(code)!
-    const household = typeByCode.get(code)?.scope === 'household'
-    const inList = `b.benefit_code = ? AND b.period IN (${list.periods.map(() => '?').join(',')})`
-    const matched = db.prepare(`SELECT e.id FROM benefit_records b JOIN roster_entries e ON e.period = ? AND e.id_number = b.id_number WHERE ${inList}`).pluck()
-    for (const rowid of matched.iterate(period, code, ...list.periods) as Iterable<number>) {
-      const i = rowid >= params.lo && rowid <= params.hi ? personAt[rowid - params.lo] : -1
-      if (i < 0) continue
-      personMask[i] |= bit
-      if (household) hhMask[hhOf[i]] |= bit
-    }
-    if (household) {
-      // A household list may name the household by its number rather than by a member.
-      const byNumber = db.prepare(`SELECT DISTINCT b.household_no FROM benefit_records b WHERE ${inList} AND b.household_no IS NOT NULL`).pluck()
-      for (const hh of byNumber.iterate(code, ...list.periods) as Iterable<string>) {
-        const h = hhIndex.get(hh)
-        if (h !== undefined) hhMask[h] |= bit
-      }
-    }
-    if ((rosterOnlyBits & bit) && !options.region) {
-      const absent = db.prepare(`SELECT DISTINCT b.id_number FROM benefit_records b WHERE ${inList}
-        AND NOT EXISTS (SELECT 1 FROM roster_entries e WHERE e.period = ? AND e.id_number = b.id_number)`).pluck()
-      for (const id of absent.iterate(code, ...list.periods, period) as Iterable<string>) offRoster.set(id, (offRoster.get(id) ?? 0) | bit)
-    }
-  }
+  // Each distinct combination of the clerk's answers, as the rules' column slots.
+  const extrasSlots = scan.extrasVocab.map((extra) => {
+    if (extra === null) return rules.columns.map(() => null)
+    const values = JSON.parse(extra) as unknown[]
+    return slotPaths.map((alternatives) => {
+      const v = alternatives.map((p) => values[p]).find((x) => x !== null && x !== undefined)
+      return v === undefined ? null : String(v)
+    })
+  })
+  // Household benefits: a list naming one member (or the household's number) covers the others.
+  const householdBits = listSpecs.reduce((m, l) => (l.household ? m | l.bit : m), 0)
+  const hhMask = Int32Array.from(scan.hhListBits)
+  for (let i = 0; i < persons; i++) hhMask[scan.hh[i]] |= scan.mask[i] & householdBits
 
   const outcomes: RuleOutcome[] = rules.rules.map((r) => {
     const list = lists.get(r.type.code)
@@ -303,11 +204,16 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
       eligible: 0, received: 0, gaps: 0, rate: null,
     }
   })
-  const checkedRules = rules.rules.map((r, i) => ({ rule: r, index: i, outcome: outcomes[i] })).filter((x) => x.outcome.checked)
+  const checkedRules = rules.rules.map((r, i) => ({ rule: r, index: i, outcome: outcomes[i], bit: bitOf.get(r.type.code)! })).filter((x) => x.outcome.checked)
   const strictByCode = new Map<string, CompiledRule[]>()
   for (const r of rules.rules) if (r.strict) strictByCode.set(r.type.code, [...(strictByCode.get(r.type.code) ?? []), r])
-  const strictChecked = [...strictByCode].filter(([code]) => lists.has(code))
-  const exclusionsChecked = rules.exclusions.filter((e) => lists.has(e.benefits[0].code) && lists.has(e.benefits[1].code))
+  const strictChecks = [...strictByCode].filter(([code]) => lists.has(code)).map(([code, strict]) => ({
+    bit: bitOf.get(code)!, rules: strict, name: typeByCode.get(code)!.name,
+    reason: `正在享受${typeByCode.get(code)!.name}，但不符合「${strict.map((r) => r.title).join('」或「')}」`,
+  }))
+  const exclusionChecks = rules.exclusions.filter((e) => lists.has(e.benefits[0].code) && lists.has(e.benefits[1].code)).map((e) => ({
+    bits: bitOf.get(e.benefits[0].code)! | bitOf.get(e.benefits[1].code)!, names: e.benefits.map((b) => b.name), reason: e.reason,
+  }))
 
   const byRegion = new Map<string, RegionTally>()
   const tallyOf = (code: string): RegionTally => {
@@ -321,14 +227,7 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   const gaps: GapItem[] = []
   const violations: Violation[] = []
   const violationsByKind = { ineligible: 0, exclusive: 0, off_roster: 0, left_roster: 0 } as Record<ViolationKind, number>
-  const [py, pm] = period.split('-').map(Number)
 
-  // Names and places are read only for the people a list names (by rowid), not for the whole roster.
-  const placeOf = db.prepare('SELECT name, county_code, township_code, village_code, township_name, village_name, grade FROM roster_entries WHERE id = ?').raw()
-  type PersonPlace = { name: string; countyCode: string | null; townshipCode: string | null; villageCode: string | null; township: string | null; village: string | null; grade: number | null }
-  // Filled after the rules have run, in rowid order (near rows share pages), once per person.
-  const places = new Map<number, PersonPlace>()
-  const place = (i: number): PersonPlace => places.get(i)!
   const pendingGaps: Array<{ i: number; rule: CompiledRule; age: number | null }> = []
   const pendingViolations: Array<{ i: number; kind: ViolationKind; benefits: string[]; reason: string }> = []
 
@@ -338,22 +237,31 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
     grade: null, category: null, age: null, gender: null, povertyStatus: null, relation: null, householdSize: null, householdDisabled: 1,
     povertyCause: null, exitYear: null, columns: rules.columns.map(() => null), receives: (code) => (mask & (bitOf.get(code) ?? 0)) !== 0,
   }
-  const record = view as unknown as Record<string, unknown>
-  const tallies = groups.map((code) => tallyOf(code))
+  const unpacked: Unpacked = { grade: null, category: null, householdSize: null, exitYear: null, age: 0 }
+  const placeTally = scan.places.map((p) => tallyOf(p[groupBy] ?? ''))
   for (let i = 0; i < persons; i++) {
-    const id = ids[i]
-    mask = personMask[i] | hhMask[hhOf[i]]
-    for (let k = 0; k < fields.length; k++) record[fields[k]] = vocab[fieldOf[k][i]]
-    for (let k = 0; k < slotOf.length; k++) view.columns[k] = vocab[slotOf[k][i]] as string | null
-    view.age = py - Number(id.slice(6, 10)) - (Number(id.slice(10, 12)) > pm ? 1 : 0)
-    view.householdDisabled = hhCount[hhOf[i]]
-    const tally = tallies[groupOf[i]]
+    const h = scan.hh[i]
+    mask = scan.mask[i] | hhMask[h]
+    const attrs = scan.attrs[scan.attrsOf[i]]
+    unpackPerson(scan.packed[i], unpacked)
+    view.grade = unpacked.grade
+    view.category = unpacked.category
+    view.householdSize = unpacked.householdSize
+    view.exitYear = unpacked.exitYear
+    view.age = unpacked.age
+    view.povertyStatus = attrs[0]
+    view.gender = attrs[1]
+    view.relation = attrs[2]
+    view.povertyCause = attrs[3]
+    view.columns = extrasSlots[scan.extrasOf[i]]
+    view.householdDisabled = scan.hhSize[h]
+    const tally = placeTally[scan.placeOf[i]]
     tally.persons++
-    for (const { rule, index, outcome } of checkedRules) {
+    for (const { rule, index, outcome, bit } of checkedRules) {
       if (!rule.test(view)) continue
       tally.eligible[index]++
       outcome.eligible++
-      if ((mask & bitOf.get(rule.type.code)!) !== 0) {
+      if ((mask & bit) !== 0) {
         tally.received[index]++
         outcome.received++
       } else if (options.items) {
@@ -361,30 +269,33 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
       }
     }
     if (mask === 0) continue
-    const violation = (kind: ViolationKind, benefits: string[], reason: string) => {
+    for (const s of strictChecks) {
+      if ((mask & s.bit) === 0 || s.rules.some((r) => r.test(view))) continue
       tally.violations++
-      violationsByKind[kind]++
-      if (options.items) pendingViolations.push({ i, kind, benefits, reason })
+      violationsByKind.ineligible++
+      if (options.items) pendingViolations.push({ i, kind: 'ineligible', benefits: [s.name], reason: s.reason })
     }
-    for (const [benefit, strict] of strictChecked) {
-      if ((mask & bitOf.get(benefit)!) === 0 || strict.some((r) => r.test(view))) continue
-      violation('ineligible', [typeByCode.get(benefit)!.name], `正在享受${typeByCode.get(benefit)!.name}，但不符合「${strict.map((r) => r.title).join('」或「')}」`)
-    }
-    for (const e of exclusionsChecked) {
-      const [a, b] = e.benefits
-      if ((mask & bitOf.get(a.code)!) !== 0 && (mask & bitOf.get(b.code)!) !== 0) violation('exclusive', [a.name, b.name], e.reason)
+    for (const e of exclusionChecks) {
+      if ((mask & e.bits) !== e.bits) continue
+      tally.violations++
+      violationsByKind.exclusive++
+      if (options.items) pendingViolations.push({ i, kind: 'exclusive', benefits: e.names, reason: e.reason })
     }
   }
   if (options.items) {
-    const wanted = [...new Set([...pendingGaps.map((g) => g.i), ...pendingViolations.map((v) => v.i)])].sort((a, b) => rowids[a] - rowids[b])
+    // Names and places are read only for the people a list names, in rowid order (near rows share pages), once each.
+    const placeOf = db.prepare('SELECT id_number, name, county_code, township_code, village_code, township_name, village_name, grade FROM roster_entries WHERE id = ?').raw()
+    type PersonPlace = { id: string; name: string; countyCode: string | null; townshipCode: string | null; villageCode: string | null; township: string | null; village: string | null; grade: number | null }
+    const places = new Map<number, PersonPlace>()
+    const wanted = [...new Set([...pendingGaps.map((g) => g.i), ...pendingViolations.map((v) => v.i)])].sort((a, b) => a - b)
     for (const i of wanted) {
-      const [name, countyCode, townshipCode, villageCode, township, village, grade] = placeOf.get(rowids[i]) as [string, string | null, string | null, string | null, string | null, string | null, number | null]
-      places.set(i, { name, countyCode, townshipCode, villageCode, township, village, grade })
+      const [id, name, countyCode, townshipCode, villageCode, township, village, grade] = placeOf.get(params.lo + scan.offsets[i]) as [string, string, string | null, string | null, string | null, string | null, string | null, number | null]
+      places.set(i, { id, name, countyCode, townshipCode, villageCode, township, village, grade })
     }
-    for (const g of pendingGaps) gaps.push({ rule: g.rule.id, level: g.rule.level, benefit: g.rule.type.name, id: ids[g.i], ...place(g.i), age: g.age, reason: g.rule.title })
+    for (const g of pendingGaps) gaps.push({ rule: g.rule.id, level: g.rule.level, benefit: g.rule.type.name, ...places.get(g.i)!, age: g.age, reason: g.rule.title })
     for (const v of pendingViolations) {
-      const p = place(v.i)
-      violations.push({ kind: v.kind, id: ids[v.i], name: p.name, regionCode: groups[groupOf[v.i]] || null, township: p.township, village: p.village, benefits: v.benefits, reason: v.reason })
+      const p = places.get(v.i)!
+      violations.push({ kind: v.kind, id: p.id, name: p.name, regionCode: scan.places[scan.placeOf[v.i]][groupBy] || null, township: p.township, village: p.village, benefits: v.benefits, reason: v.reason })
     }
   }
   for (const o of outcomes) {
@@ -395,26 +306,19 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
   // Recipients of roster-only benefits who are not on this period's roster (a whole-area check only).
   if (!options.region) {
     // Left: on an earlier roster; a later roster (checking a past period) does not make someone a leaver.
-    const lastPeriod = db.prepare('SELECT max(period) AS period, county_code, township_name, village_name FROM roster_entries WHERE id_number = ? AND period < ?')
     const nameOf = db.prepare('SELECT name FROM benefit_records WHERE id_number = ? AND benefit_code = ? ORDER BY period DESC LIMIT 1')
-    // Counting needs only whether an earlier roster has the ID: the index answers that without the row.
-    const onEarlier = db.prepare('SELECT 1 FROM roster_entries WHERE id_number = ? AND period < ? LIMIT 1').pluck()
     for (const benefit of rules.rosterOnly) {
       if (!lists.has(benefit.code)) continue
       const bit = bitOf.get(benefit.code)!
-      for (const [id, m] of offRoster) {
-        if ((m & bit) === 0) continue
-        if (!options.items) {
-          violationsByKind[onEarlier.get(id, period) ? 'left_roster' : 'off_roster']++
-          continue
-        }
-        const last = lastPeriod.get(id, period) as { period: string | null; county_code: string | null; township_name: string | null; village_name: string | null }
-        const name = (nameOf.get(id, benefit.code) as { name: string | null } | undefined)?.name ?? null
-        const kind: ViolationKind = last.period ? 'left_roster' : 'off_roster'
+      for (const { id, bits, last } of scan.offRoster) {
+        if ((bits & bit) === 0) continue
+        const kind: ViolationKind = last ? 'left_roster' : 'off_roster'
         violationsByKind[kind]++
+        if (!options.items) continue
+        const name = (nameOf.get(id, benefit.code) as { name: string | null } | undefined)?.name ?? null
         violations.push({
-          kind, id, name, regionCode: last.county_code ?? id.slice(0, 6), township: last.township_name, village: last.village_name, benefits: [benefit.name],
-          reason: last.period ? `${benefit.name}只发给建档立卡贫困残疾人，此人 ${last.period} 期后已不在花名册上` : `${benefit.name}只发给建档立卡贫困残疾人，此人不在花名册上`,
+          kind, id, name, regionCode: last?.county ?? id.slice(0, 6), township: last?.township ?? null, village: last?.village ?? null, benefits: [benefit.name],
+          reason: last ? `${benefit.name}只发给建档立卡贫困残疾人，此人 ${last.period} 期后已不在花名册上` : `${benefit.name}只发给建档立卡贫困残疾人，此人不在花名册上`,
         })
       }
     }
@@ -434,6 +338,7 @@ export function checkBenefits(db: Db, rules: CompiledRules, options: CheckOption
     },
     byRegion, gaps, violations, violationsByKind,
     lists: [...lists.values()].filter((l) => codes.has(l.code)).map((l) => ({ code: l.code, name: typeByCode.get(l.code)?.name ?? l.code, periods: l.periods })),
+    scan,
   }
 }
 

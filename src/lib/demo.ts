@@ -176,12 +176,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       imported.push({ type: r.benefit.name, period: r.period, accepted: r.rows.accepted, rejected: r.rows.rejected, offRoster: r.offRoster.count })
     }
     const rules = loadRules(db, DEFAULT_RULES_FILE)
-    const check = checkBenefits(db, rules, { period: MONTH2, items: true })
+    const check = await checkBenefits(db, rules, { period: MONTH2, items: true })
     await writeTable(files.gaps, gapSheets(check, false))
 
     step('生成本月进展情况通报（表格和 PDF）和考核结果')
     const today = new Date('2026-11-28T10:00:00+08:00')
-    const progress = progressReport(db, { period: MONTH2, rules, today })
+    const progress = await progressReport(db, { period: MONTH2, rules, today })
     const { scheme } = loadScheme(DEFAULT_SCHEME_FILE)
     const assessed = scoreRegions(scheme, progress.regions)
     await writeReportFiles({ pdf: files.notice, xlsx: files.noticeSheet }, () => progressDocument(db, progress, today), () => [progressSheet(progress)])

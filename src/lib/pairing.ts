@@ -805,19 +805,10 @@ export function pairingCoverageByPlace(db: Db, period: string, options: { today?
     .all({ ...periodParams(db, period), today: localDate(options.today) }) as PlaceCoverage[]
 }
 
-/** The coverage of a region (a code prefix: county and above by county code, townships and villages by their own) from pairingCoverageByPlace. */
-export function coverageIn(places: PlaceCoverage[], regionCode: string): PairingCoverage {
-  const sum = { households: 0, withHelper: 0, withMeasures: 0, withFunds: 0, complete: 0 }
-  for (const p of places) {
-    const code = regionCode.length <= 6 ? p.county : regionCode.length <= 9 ? p.township : p.village
-    if (!code || (regionCode.length <= 6 ? !code.startsWith(regionCode) : code !== regionCode)) continue
-    sum.households += p.households
-    sum.withHelper += p.withHelper
-    sum.withMeasures += p.withMeasures
-    sum.withFunds += p.withFunds
-    sum.complete += p.complete
-  }
-  return { ...sum, rate: sum.households === 0 ? null : Math.round((sum.complete / sum.households) * 10000) / 100 }
+/** A region's pairing coverage from its summed places (see tasks.ts regionSums); none: no household. */
+export function coverageFrom(sum: Omit<PairingCoverage, 'rate'> | undefined): PairingCoverage {
+  const s = sum ?? { households: 0, withHelper: 0, withMeasures: 0, withFunds: 0, complete: 0 }
+  return { ...s, rate: s.households === 0 ? null : Math.round((s.complete / s.households) * 10000) / 100 }
 }
 
 /**

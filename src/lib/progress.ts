@@ -8,13 +8,14 @@ import { getArea } from './area.js'
 import { checkBenefits, checkNotes, GROUP_LEVEL_NAMES, type Place, type GroupLevel, type RuleOutcome } from './benefit-check.js'
 import type { CompiledRules } from './benefit-rules.js'
 import { getConfigValue } from './config.js'
+import { PAIR_FUNDS, PAIR_HELPER, PAIR_MEASURES } from './period-scan.js'
 import { cachedReport } from './report-cache.js'
 import type { Db } from './db.js'
 import { NotFoundError } from './errors.js'
 import { letterStatus } from './letters.js'
 import { localDate, type PlaceCoverage } from './pairing.js'
 import { type MetricCode, METRICS, type RegionFigures, type ReportDocument, type ReportRow } from './report-model.js'
-import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
+import { latestPeriod } from './roster-query.js'
 import { checkPeriod } from './roster.js'
 import type { TableCell } from './table-writer.js'
 import { listTasks, type PlaceCount } from './tasks.js'
@@ -65,16 +66,13 @@ function asOfFor(period: string, today: string): string {
   return last < today ? last : today
 }
 
-const PAIR_HELPER = 1
-const PAIR_MEASURES = 2
-const PAIR_FUNDS = 4
 
 /**
- * Figures of one period keyed by region code ('' is the whole area), read in the benefit check's two
- * passes over the period's roster: households and pairing in the first, persons, statuses, new and
- * left people and the rules in the second; letters and tasks from their own small tables.
+ * Figures of one period keyed by region code ('' is the whole area), counted from the benefit check's
+ * reading of the period (persons, households, pairings, who is new and who left, the previous head
+ * counts); letters and tasks from their own small tables.
  */
-function periodFigures(db: Db, period: string, previous: string | null, level: GroupLevel, rules: CompiledRules, asOf: string, today: Date) {
+async function periodFigures(db: Db, period: string, previous: string | null, level: GroupLevel, rules: CompiledRules, asOf: string, today: Date) {
   const len = LEVEL_LENGTH[level]
   const figures = new Map<string, Values>()
   const of = (code: string): Values => {
@@ -83,95 +81,113 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
     return v
   }
   const total = of('')
-  // Called a million times on a province: one look-up for the region, none for the total.
   const add = (code: string, metric: MetricCode, n: number) => {
     const v = of(code)
     v[metric] = ((v[metric] as number | undefined) ?? 0) + n
     if (v !== total) total[metric] = ((total[metric] as number | undefined) ?? 0) + n
   }
-
-  // Who was on the previous roster, and where: new and left people by region.
   const kinds = new Map((db.prepare('SELECT name, kind FROM poverty_statuses').all() as Array<{ name: string; kind: string }>).map((r) => [r.name, r.kind]))
   const kindMetric: Record<string, MetricCode> = { poor: 'poor', exited: 'exited', returned: 'returned', monitored: 'monitored' }
-  // The previous period in one scan: who was there and where (new and left people), and its head
-  // counts by status for the change columns.
-  const before = new Map<string, string>()
+
+  const check = await checkBenefits(db, rules, { period, groupBy: level, previous, pairingsOn: localDate(today), leavers: false })
+  const scan = check.scan
+
+  // The previous period's head counts by status, for the change columns.
   const prior = new Map<string, Values>()
   if (previous) {
-    const count = (code: string, metric: MetricCode) => {
+    for (const [code, status, n] of scan.previousCounts) {
+      const kind = status ? kinds.get(status) : undefined
       for (const key of [code, '']) {
         let v = prior.get(key)
         if (!v) prior.set(key, (v = { registered: 0, poor: 0, exited: 0, returned: 0, monitored: 0 }))
-        v[metric] = (v[metric] as number) + 1
+        v.registered = (v.registered as number) + n
+        if (kind) v[kindMetric[kind]] = (v[kindMetric[kind]] as number) + n
       }
-    }
-    for (const [id, code, status] of db.prepare(`SELECT id_number, coalesce(${level}_code, ''), poverty_status FROM roster_entries WHERE ${PERIOD_ROWS}`).raw()
-      .iterate(periodParams(db, previous)) as Iterable<[string, string, string | null]>) {
-      before.set(id, code)
-      count(code, 'registered')
-      const kind = status ? kinds.get(status) : undefined
-      if (kind) count(code, kindMetric[kind])
     }
     for (const v of prior.values()) {
       v.exitRate = ratio(v.exited, v.registered)
       v.returnRate = ratio(v.returned, v.registered)
     }
   }
-  // What each household's active pairings provide (帮扶人, 措施, 资金) as bits; a plain scan, folded here.
-  const pairing = new Map<string, number>()
-  for (const [hh, measures, funds] of db
-    .prepare('SELECT household_no, measures, funds FROM pairings WHERE end_date IS NULL OR end_date > ?').raw()
-    .iterate(localDate(today)) as Iterable<[string, string | null, number | null]>) {
-    const bits = PAIR_HELPER | ((measures ?? '').trim() !== '' ? PAIR_MEASURES : 0) | ((funds ?? 0) > 0 ? PAIR_FUNDS : 0)
-    pairing.set(hh, (pairing.get(hh) ?? 0) | bits)
+
+  // Persons and households counted per place in typed arrays, then folded into regions and the task list's places.
+  const places = scan.places
+  const KINDS = ['poor', 'exited', 'returned', 'monitored'] as const
+  const kindOfAttrs = Int32Array.from(scan.attrs, ([status]) => KINDS.indexOf((status ? kinds.get(status) : undefined) as (typeof KINDS)[number]))
+  const byKind = KINDS.map(() => new Int32Array(places.length))
+  const persons = new Int32Array(places.length)
+  const fresh = new Int32Array(places.length)
+  const isNew = scan.isNew
+  for (let i = 0; i < scan.persons; i++) {
+    const p = scan.placeOf[i]
+    persons[p]++
+    const kind = kindOfAttrs[scan.attrsOf[i]]
+    if (kind >= 0) byKind[kind][p]++
+    if (isNew && isNew[i]) fresh[p]++
   }
-  // The same passes give the task list its head counts and pairing coverage by place.
+  const statusCounts = { poor: byKind[0], exited: byKind[1], returned: byKind[2], monitored: byKind[3] }
+  const households = new Int32Array(places.length)
+  const pairingBits = [PAIR_HELPER, PAIR_MEASURES, PAIR_FUNDS, PAIR_HELPER | PAIR_MEASURES | PAIR_FUNDS]
+  const paired = pairingBits.map(() => new Int32Array(places.length))
+  for (let h = 0; h < scan.households; h++) {
+    const p = scan.placeOf[scan.hhFirst[h]]
+    households[p]++
+    const bits = scan.hhPairing[h]
+    for (let k = 0; k < pairingBits.length; k++) if ((bits & pairingBits[k]) === pairingBits[k]) paired[k][p]++
+  }
+  // Summed by the notice's regions first (a province has 20,000 places and 88 counties).
+  const groupIndex = new Map<string, number>()
+  const groupOfPlace = Int32Array.from(places, (place) => {
+    const code = place[level] ?? ''
+    let g = groupIndex.get(code)
+    if (g === undefined) groupIndex.set(code, (g = groupIndex.size))
+    return g
+  })
+  const byGroup = (counts: Int32Array) => {
+    const sums = new Float64Array(groupIndex.size)
+    for (let p = 0; p < counts.length; p++) sums[groupOfPlace[p]] += counts[p]
+    return sums
+  }
+  const perGroup: Array<[MetricCode, Float64Array]> = [
+    ['registered', byGroup(persons)], ['poor', byGroup(statusCounts.poor)], ['exited', byGroup(statusCounts.exited)],
+    ['returned', byGroup(statusCounts.returned)], ['monitored', byGroup(statusCounts.monitored)], ['households', byGroup(households)],
+    ['helperRate', byGroup(paired[0])], ['measuresRate', byGroup(paired[1])], ['fundsRate', byGroup(paired[2])], ['pairingFullRate', byGroup(paired[3])],
+    ...(previous ? [['newThisPeriod', byGroup(fresh)] as [MetricCode, Float64Array]] : []),
+  ]
+  const groupPersons = perGroup[0][1]
+  const groupHouseholds = perGroup[5][1]
+  for (const [code, g] of groupIndex) {
+    if (groupPersons[g] === 0 && groupHouseholds[g] === 0) continue
+    for (const [metric, sums] of perGroup) add(code, metric, sums[g])
+  }
+  // The task list's places: a village code names its township and county; only rows without one need the longer key.
+  const placeKey = (p: Place) => p.village ?? `${p.county ?? ''}|${p.township ?? ''}|`
   const rosterPlaces = new Map<string, PlaceCount>()
   const pairingPlaces = new Map<string, PlaceCoverage>()
-  // A village code names its township and county; only rows without one need the longer key.
-  const placeKey = (p: Place) => p.village ?? `${p.county ?? ''}|${p.township ?? ''}|`
-
-  const check = checkBenefits(db, rules, {
-    period, groupBy: level,
-    visit: {
-      household(hh, code, place) {
-        add(code, 'households', 1)
-        const bits = pairing.get(hh) ?? 0
-        const key = placeKey(place)
-        let c = pairingPlaces.get(key)
-        if (!c) pairingPlaces.set(key, (c = { ...place, households: 0, withHelper: 0, withMeasures: 0, withFunds: 0, complete: 0 }))
-        c.households++
-        if (bits & PAIR_HELPER) c.withHelper++
-        if (bits & PAIR_MEASURES) c.withMeasures++
-        if (bits & PAIR_FUNDS) c.withFunds++
-        if (bits === (PAIR_HELPER | PAIR_MEASURES | PAIR_FUNDS)) c.complete++
-        if (bits & PAIR_HELPER) add(code, 'helperRate', 1)
-        if (bits & PAIR_MEASURES) add(code, 'measuresRate', 1)
-        if (bits & PAIR_FUNDS) add(code, 'fundsRate', 1)
-        if (bits === (PAIR_HELPER | PAIR_MEASURES | PAIR_FUNDS)) add(code, 'pairingFullRate', 1)
-      },
-      person(id, code, status, place) {
-        add(code, 'registered', 1)
-        const kind = status ? kinds.get(status) : undefined
-        if (kind) add(code, kindMetric[kind], 1)
-        const key = placeKey(place)
-        let r = rosterPlaces.get(key)
-        if (!r) rosterPlaces.set(key, (r = { ...place, persons: 0, exited: 0 }))
-        r.persons++
-        if (kind === 'exited') r.exited++
-        if (previous) {
-          if (before.has(id)) before.delete(id)
-          else add(code, 'newThisPeriod', 1)
-        }
-      },
-    },
+  places.forEach((place, p) => {
+    const key = placeKey(place)
+    if (persons[p] > 0) {
+      let r = rosterPlaces.get(key)
+      if (!r) rosterPlaces.set(key, (r = { ...place, persons: 0, exited: 0 }))
+      r.persons += persons[p]
+      r.exited += statusCounts.exited[p]
+    }
+    if (households[p] > 0) {
+      let c = pairingPlaces.get(key)
+      if (!c) pairingPlaces.set(key, (c = { ...place, households: 0, withHelper: 0, withMeasures: 0, withFunds: 0, complete: 0 }))
+      c.households += households[p]
+      c.withHelper += paired[0][p]
+      c.withMeasures += paired[1][p]
+      c.withFunds += paired[2][p]
+      c.complete += paired[3][p]
+    }
   })
   if (previous) {
     for (const code of figures.keys()) {
       of(code).newThisPeriod ??= 0
       of(code).leftThisPeriod ??= 0
     }
-    for (const code of before.values()) add(code, 'leftThisPeriod', 1)
+    for (const [code, n] of scan.left) add(code, 'leftThisPeriod', n)
   }
 
   // Benefits by the rule file.
@@ -247,7 +263,7 @@ function periodFigures(db: Db, period: string, previous: string | null, level: G
  * Builds the progress notice of a period (default the newest) at a region level (default one below the area's).
  * @throws NotFoundError NO_ROSTER, PERIOD_NOT_FOUND; UsageError PERIOD_INVALID
  */
-export function progressReport(db: Db, options: ProgressOptions): ProgressReport {
+export async function progressReport(db: Db, options: ProgressOptions): Promise<ProgressReport> {
   const area = getArea(db)
   const period = options.period ? checkPeriod(options.period) : latestPeriod(db)
   // Only the names: listPeriods also counts each period's households, a scan per month.
@@ -262,8 +278,8 @@ export function progressReport(db: Db, options: ProgressOptions): ProgressReport
   const asOf = asOfFor(period, today)
   // Computed once per state of the data: the same notice as a table, a PDF and a sheet reads the roster once.
   const key = ['progress', period, previous ?? '', level, options.rules.sha256, asOf, today].join('|')
-  const stored = cachedReport(db, key, () => {
-    const { figures, check, prior: before } = periodFigures(db, period, previous, level, options.rules, asOf, options.today ?? new Date())
+  const stored = await cachedReport(db, key, async () => {
+    const { figures, check, prior: before } = await periodFigures(db, period, previous, level, options.rules, asOf, options.today ?? new Date())
     const prior = previous ? before : null
     return {
       figures: [...figures], prior: prior ? [...prior] : null,

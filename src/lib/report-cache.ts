@@ -15,11 +15,11 @@ function dataVersion(db: Db): number {
  * The value stored under `key` at the current data version, else `compute()`'s, stored for next time
  * (older entries are dropped). A database that cannot be written (read-only file) just computes.
  */
-export function cachedReport<T>(db: Db, key: string, compute: () => T): T {
+export async function cachedReport<T>(db: Db, key: string, compute: () => Promise<T>): Promise<T> {
   const version = dataVersion(db)
   const hit = db.prepare('SELECT data_json FROM report_cache WHERE key = ? AND data_version = ?').get(key, version) as { data_json: string } | undefined
   if (hit) return JSON.parse(hit.data_json) as T
-  const value = compute()
+  const value = await compute()
   try {
     db.transaction(() => {
       db.prepare('DELETE FROM report_cache WHERE data_version <> ?').run(version)
@@ -31,3 +31,4 @@ export function cachedReport<T>(db: Db, key: string, compute: () => T): T {
   }
   return value
 }
+

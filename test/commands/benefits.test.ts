@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/lib/db.js'
 import { EXIT_CODES } from '../../src/lib/errors.js'
 import { importRoster } from '../../src/lib/roster.js'
+import { runCli } from '../support/cli.js'
 import { writeCsv, writeXlsx } from '../support/files.js'
 import { cliFor, HEADERS, NOT_FORMULA, personRow, readDb, readRows, useRosterDb, weiningId } from '../support/roster.js'
 
@@ -573,6 +574,26 @@ describe('benefit gaps and coverage with the default rules', () => {
     const flat = await readRows(csv)
     expect(flat[0]).toEqual(haibian[0])
     expect(flat.slice(1).map((row) => `${row[3]}:${row[7]}`).sort()).toEqual([...names(haibian), ...names(caohai)].sort())
+  })
+
+  it('finds the same when the period is read on worker threads (as a province is) as on the main thread', async () => {
+    await fixture()
+    // Below 50,000 rows the check runs on the main thread; these variables force each way.
+    const run = (threads: string, ...args: string[]) => {
+      const r = runCli([...args, '--db', db, '--operator', '测试员'], { env: { CJFP_THREADS: threads, CJFP_PARALLEL_MIN_ROWS: '0' } })
+      expect(r.code, r.stderr).toBe(0)
+      return r.json()
+    }
+    for (const args of [['benefit', 'gaps', '--period', '2026-11', '--json', '--reveal'], ['benefit', 'coverage', '--period', '2026-11', '--json'],
+      ['benefit', 'coverage', '--period', '2026-11', '--level', 'village', '--json']]) {
+      const single = run('1', ...args)
+      expect(run('3', ...args)).toEqual(single)
+      expect(run('2', ...args)).toEqual(single)
+    }
+    // The threaded run really found people: the fixture has gaps, a leaver and a stranger.
+    const gaps = run('3', 'benefit', 'gaps', '--period', '2026-11', '--json', '--reveal')
+    expect(gaps.gaps.length).toBeGreaterThan(5)
+    expect(gaps.violationsByKind).toMatchObject({ left_roster: 1, off_roster: 1 })
   })
 
   it('coverage equals the counts computed here from the fixture', async () => {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir } from '../support/cli.js'
+import { runCli, tempDir } from '../support/cli.js'
 import { writeCsv, writeXlsx } from '../support/files.js'
 import { cliFor, createRosterDb, HEADERS, personRow, readDb, readRows, weiningId } from '../support/roster.js'
 
@@ -144,6 +144,24 @@ describe('report progress', () => {
     }
     check(out.total.values, out.total.previous, PEOPLE, { tasks: 1, tasksOverdue: 1, lettersIssued: 1, lettersSigned: 1 })
     expect(out.summary).toContain(`在册建档立卡贫困残疾人 ${expected(PEOPLE).registered} 人`)
+  })
+
+  it('gives the same figures when the period is read on worker threads (as a province is)', () => {
+    const run = (threads: string, level: string) => {
+      // Each run computes its figures: the kept ones would hide the reading.
+      const handle = new Database(db)
+      handle.exec('DELETE FROM report_cache')
+      handle.close()
+      const r = runCli(['report', 'progress', '--period', '2026-11', '--level', level, '--json', '--db', db, '--operator', '测试员'],
+        { env: { CJFP_THREADS: threads, CJFP_PARALLEL_MIN_ROWS: '0' } })
+      expect(r.code, r.stderr).toBe(0)
+      return r.json()
+    }
+    for (const level of ['township', 'village']) {
+      const single = run('1', level)
+      expect(single.total.values.registered).toBe(expected(PEOPLE).registered)
+      expect(run('3', level)).toEqual(single)
+    }
   })
 
   it('prints the table in the terminal, marks figures below target, and notes the rules it could not check', () => {

@@ -146,10 +146,10 @@ describe('an edited copy of the rules', () => {
 
   it('changes who the check lists', async () => {
     await setup()
-    const gapIds = (file?: string) => checkBenefits(t.db, loadRules(t.db, file), { period: '2026-11', items: true }).gaps
+    const gapIds = async (file?: string) => (await checkBenefits(t.db, loadRules(t.db, file), { period: '2026-11', items: true })).gaps
       .filter((g) => g.rule === 'care-subsidy').map((g) => g.id).sort()
-    expect(gapIds()).toEqual([grade1, grade2].sort())
-    expect(gapIds(gradeOneOnly())).toEqual([grade1])
+    expect(await gapIds()).toEqual([grade1, grade2].sort())
+    expect(await gapIds(gradeOneOnly())).toEqual([grade1])
   })
 
   it('is used through the CLI with --rules and through config benefit.rules (relative to the database folder)', async () => {

@@ -18,7 +18,7 @@ export default class BenefitCoverage extends BaseCommand<typeof BenefitCoverage>
   async run() {
     const rules = loadRules(this.db, rulesFileFor(this.db, this.flags.rules))
     const level = (this.flags.level as GroupLevel | undefined) ?? defaultLevel(getArea(this.db).level)
-    const result = checkBenefits(this.db, rules, { period: this.flags.period, groupBy: level })
+    const result = await checkBenefits(this.db, rules, { period: this.flags.period, groupBy: level })
     const rows = coverageByRegion(this.db, result)
     this.printTable(rows.map((r) => ({ ...r, pct: percent(r.coverage) })), [
       { key: 'name', header: '地区' }, { key: 'persons', header: '在册', align: 'right' }, { key: 'eligible', header: '应享人次', align: 'right' },

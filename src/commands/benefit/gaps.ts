@@ -26,7 +26,7 @@ export default class BenefitGaps extends BaseCommand<typeof BenefitGaps> {
 
   async run() {
     const rules = loadRules(this.db, rulesFileFor(this.db, this.flags.rules))
-    const result = checkBenefits(this.db, rules, { period: this.flags.period, items: true })
+    const result = await checkBenefits(this.db, rules, { period: this.flags.period, items: true })
     if (this.flags.out) {
       const csv = this.flags.out.toLowerCase().endsWith('.csv')
       const byCounty = getArea(this.db).level !== 'county'

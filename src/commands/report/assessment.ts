@@ -28,7 +28,7 @@ export default class ReportAssessment extends BaseCommand<typeof ReportAssessmen
   async run() {
     const { scheme, sha256 } = loadScheme(schemeFileFor(this.db, this.flags.scheme))
     const rules = loadRules(this.db, rulesFileFor(this.db, this.flags.rules))
-    const report = progressReport(this.db, { period: this.flags.period, level: this.flags.level as 'county' | 'township' | 'village' | undefined, rules })
+    const report = await progressReport(this.db, { period: this.flags.period, level: this.flags.level as 'county' | 'township' | 'village' | undefined, rules })
     const result = scoreRegions(scheme, report.regions)
     const sheet = assessmentSheet(result, { values: false })
     this.printTable(sheet.rows.map((r) => Object.fromEntries(r.map((c, i) => [`c${i}`, c]))), sheet.headers.map((h, i) => ({ key: `c${i}`, header: h, align: i <= 2 ? ('left' as const) : ('right' as const) })))

@@ -24,7 +24,7 @@ export default class ReportProgress extends BaseCommand<typeof ReportProgress> {
 
   async run() {
     const rules = loadRules(this.db, rulesFileFor(this.db, this.flags.rules))
-    const report = progressReport(this.db, { period: this.flags.period, level: this.flags.level as 'county' | 'township' | 'village' | undefined, rules })
+    const report = await progressReport(this.db, { period: this.flags.period, level: this.flags.level as 'county' | 'township' | 'village' | undefined, rules })
     const table = progressTable(report)
     this.printTable(table.rows, table.columns)
     this.print(presentProgress(report).summary)
