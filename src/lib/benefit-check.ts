@@ -228,7 +228,10 @@ export async function checkBenefits(db: Db, rules: CompiledRules, options: Check
   const violations: Violation[] = []
   const violationsByKind = { ineligible: 0, exclusive: 0, off_roster: 0, left_roster: 0 } as Record<ViolationKind, number>
 
-  const pendingGaps: Array<{ i: number; rule: CompiledRule; age: number | null }> = []
+  // Gap people as numbers until the end (a province has 175,000): person, rule index, age.
+  const gapPerson: number[] = []
+  const gapRule: number[] = []
+  const gapAge: number[] = []
   const pendingViolations: Array<{ i: number; kind: ViolationKind; benefits: string[]; reason: string }> = []
 
   // Every person against every rule, from the columns in memory.
@@ -265,7 +268,9 @@ export async function checkBenefits(db: Db, rules: CompiledRules, options: Check
         tally.received[index]++
         outcome.received++
       } else if (options.items) {
-        pendingGaps.push({ i, rule, age: view.age })
+        gapPerson.push(i)
+        gapRule.push(index)
+        gapAge.push(view.age)
       }
     }
     if (mask === 0) continue
@@ -283,19 +288,57 @@ export async function checkBenefits(db: Db, rules: CompiledRules, options: Check
     }
   }
   if (options.items) {
-    // Names and places are read only for the people a list names, in rowid order (near rows share pages), once each.
+    // Names and places are read only for the people a list names, in rowid order (near rows share pages), once each;
+    // each place is one object shared by everyone living there.
     const placeOf = db.prepare('SELECT id_number, name, county_code, township_code, village_code, township_name, village_name, grade FROM roster_entries WHERE id = ?').raw()
-    type PersonPlace = { id: string; name: string; countyCode: string | null; townshipCode: string | null; villageCode: string | null; township: string | null; village: string | null; grade: number | null }
-    const places = new Map<number, PersonPlace>()
-    const wanted = [...new Set([...pendingGaps.map((g) => g.i), ...pendingViolations.map((v) => v.i)])].sort((a, b) => a - b)
+    // Read, not mapped: a province's gap people are spread over most of the period's pages, and mapped
+    // pages would count as this process's memory (≈ 100 MB) for a read that touches each of them once.
+    const mapped = db.pragma('mmap_size', { simple: true }) as number
+    db.pragma('mmap_size = 0')
+    type Where = { countyCode: string | null; townshipCode: string | null; villageCode: string | null; township: string | null; village: string | null }
+    const whereIndex = new Map<string, Where>()
+    const slotOf = new Map<number, number>()
+    const ids: string[] = []
+    const names: string[] = []
+    const wheres: Where[] = []
+    const grades: Array<number | null> = []
+    const wanted = [...new Set([...gapPerson, ...pendingViolations.map((v) => v.i)])].sort((a, b) => a - b)
     for (const i of wanted) {
       const [id, name, countyCode, townshipCode, villageCode, township, village, grade] = placeOf.get(params.lo + scan.offsets[i]) as [string, string, string | null, string | null, string | null, string | null, string | null, number | null]
-      places.set(i, { id, name, countyCode, townshipCode, villageCode, township, village, grade })
+      const key = JSON.stringify([countyCode, townshipCode, villageCode, township, village])
+      let where = whereIndex.get(key)
+      if (!where) whereIndex.set(key, (where = { countyCode, townshipCode, villageCode, township, village }))
+      slotOf.set(i, ids.length)
+      ids.push(id)
+      names.push(name)
+      wheres.push(where)
+      grades.push(grade)
     }
-    for (const g of pendingGaps) gaps.push({ rule: g.rule.id, level: g.rule.level, benefit: g.rule.type.name, ...places.get(g.i)!, age: g.age, reason: g.rule.title })
+    db.pragma(`mmap_size = ${mapped}`)
+    // Entitled before review, then by township, village and rule id: ranks worked out once, so that sorting compares numbers.
+    const rank = (values: Iterable<string>) => new Map([...new Set(values)].sort((x, y) => x.localeCompare(y)).map((v, k) => [v, k]))
+    const townshipRank = rank([...whereIndex.values()].map((w) => w.townshipCode ?? ''))
+    const villageRank = rank([...whereIndex.values()].map((w) => w.villageCode ?? ''))
+    const ruleRank = rank(rules.rules.map((r) => r.id))
+    // One number per gap (level, township, village, rule: each rank below its place's size), ties kept in the order found.
+    const keyOf = Float64Array.from(gapPerson, (i, k) => {
+      const where = wheres[slotOf.get(i)!]
+      const rule = rules.rules[gapRule[k]]
+      return (((rule.level === 'entitled' ? 0 : 1) * townshipRank.size + townshipRank.get(where.townshipCode ?? '')!) * villageRank.size +
+        villageRank.get(where.villageCode ?? '')!) * ruleRank.size + ruleRank.get(rule.id)!
+    })
+    const order = Int32Array.from(gapPerson, (_, k) => k).sort((x, y) => keyOf[x] - keyOf[y] || x - y)
+    for (const k of order) {
+      const slot = slotOf.get(gapPerson[k])!
+      const rule = rules.rules[gapRule[k]]
+      gaps.push({ rule: rule.id, level: rule.level, benefit: rule.type.name, id: ids[slot], name: names[slot], ...wheres[slot], grade: grades[slot], age: gapAge[k], reason: rule.title })
+    }
     for (const v of pendingViolations) {
-      const p = places.get(v.i)!
-      violations.push({ kind: v.kind, id: p.id, name: p.name, regionCode: scan.places[scan.placeOf[v.i]][groupBy] || null, township: p.township, village: p.village, benefits: v.benefits, reason: v.reason })
+      const slot = slotOf.get(v.i)!
+      violations.push({
+        kind: v.kind, id: ids[slot], name: names[slot], regionCode: scan.places[scan.placeOf[v.i]][groupBy] || null, township: wheres[slot].township,
+        village: wheres[slot].village, benefits: v.benefits, reason: v.reason,
+      })
     }
   }
   for (const o of outcomes) {
@@ -327,9 +370,6 @@ export async function checkBenefits(db: Db, rules: CompiledRules, options: Check
   const entitled = outcomes.filter((o) => o.checked && o.level === 'entitled')
   const eligible = entitled.reduce((n, o) => n + o.eligible, 0)
   const received = entitled.reduce((n, o) => n + o.received, 0)
-  const levelOrder = (l: string) => (l === 'entitled' ? 0 : 1)
-  gaps.sort((a, b) => levelOrder(a.level) - levelOrder(b.level) || (a.townshipCode ?? '').localeCompare(b.townshipCode ?? '') ||
-    (a.villageCode ?? '').localeCompare(b.villageCode ?? '') || a.rule.localeCompare(b.rule))
   return {
     period, rulesName: rules.name, rulesFile: rules.file, rulesSha256: rules.sha256, rules: outcomes, persons,
     totals: {
