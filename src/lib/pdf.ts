@@ -9,10 +9,22 @@
  * grid, and a line may mix the shipped font with a fallback font for a rare name character.
  * Output is deterministic: fixed dates and document ID, so the same input gives the same bytes.
  */
-import PDFDocument from 'pdfkit'
+import { createRequire } from 'node:module'
+import type PDFDocumentClass from 'pdfkit'
 import { z } from 'zod'
 import { FileError, ValidationError } from './errors.js'
 import { advanceOf, hasGlyph, loadFont, SANS_FONT_FILE, SERIF_FONT_FILE, systemFallbackFonts, type LoadedFont } from './fonts.js'
+
+/**
+ * pdfkit, loaded the first time a document is made (≈ 0.1 s): every command that could print one
+ * (the notice, letters) would otherwise pay for it at start.
+ */
+const requireCjs = createRequire(import.meta.url)
+let pdfkit: typeof PDFDocumentClass | undefined
+export function newPdfDocument(options: PDFKit.PDFDocumentOptions): PDFKit.PDFDocument {
+  pdfkit ??= requireCjs('pdfkit') as typeof PDFDocumentClass
+  return new pdfkit(options)
+}
 
 const MM = 72 / 25.4
 const A4 = { width: 595.28, height: 841.89 }
@@ -212,7 +224,7 @@ class LetterDocument implements PdfLetterDocument {
     if (o.title) info.Title = o.title
     if (o.author) info.Author = o.author
     if (o.subject) info.Subject = o.subject
-    this.doc = new PDFDocument({
+    this.doc = newPdfDocument({
       size: 'A4',
       margin: 0,
       autoFirstPage: false,

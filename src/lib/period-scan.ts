@@ -129,11 +129,10 @@ function regionSql(region: string | null): string {
 }
 
 /** Grade, category, household size, exit year and age in one 31-bit integer (unpack with unpackPerson). */
-const PACKED_SQL = `(CASE WHEN CAST(grade AS INTEGER) BETWEEN 0 AND 14 THEN CAST(grade AS INTEGER) ELSE 15 END)
-  + 16 * (CASE WHEN CAST(category AS INTEGER) BETWEEN 0 AND 14 THEN CAST(category AS INTEGER) ELSE 15 END)
-  + 256 * (CASE WHEN household_size IS NULL THEN 255 WHEN CAST(household_size AS INTEGER) > 254 THEN 254 WHEN CAST(household_size AS INTEGER) < 0 THEN 0 ELSE CAST(household_size AS INTEGER) END)
-  + 65536 * (CASE WHEN CAST(exit_year AS INTEGER) BETWEEN 1900 AND 2154 THEN CAST(exit_year AS INTEGER) - 1900 ELSE 255 END)
-  + 16777216 * max(0, min(127, @year - CAST(substr(id_number, 7, 4) AS INTEGER) - (CAST(substr(id_number, 11, 2) AS INTEGER) > @month)))`
+const PACKED_SQL = `(coalesce(grade, 15) & 15) + 16 * (coalesce(category, 15) & 15)
+  + 256 * (CASE WHEN household_size IS NULL THEN 255 ELSE min(max(household_size, 0), 254) END)
+  + 65536 * (CASE WHEN exit_year BETWEEN 1900 AND 2154 THEN exit_year - 1900 ELSE 255 END)
+  + 16777216 * max(0, min(127, CAST(@year AS INTEGER) - substr(id_number, 7, 4) - (substr(id_number, 11, 2) > @month)))`
 
 export interface Unpacked { grade: number | null; category: number | null; householdSize: number | null; exitYear: number | null; age: number }
 
@@ -154,9 +153,22 @@ function intern(index: Map<string | null, number>, value: string | null): number
   let i = index.get(value)
   if (i === undefined) {
     i = index.size
-    index.set(value, i)
+    // A slice of a page string would keep the whole page (megabytes) alive: keep a copy.
+    index.set(value === null ? null : (value + ' ').slice(0, -1), i)
   }
   return i
+}
+
+/** Rows per group_concat when a column is read as one string: small enough that a page (≈ 1.5 MB of text) is soon collected. */
+const CONCAT_ROWS = 8192
+const SEPARATOR = String.fromCharCode(30)
+const UNIT = String.fromCharCode(31)
+
+/** The non-negative integer written in s[from, to). */
+function digits(s: string, from: number, to: number): number {
+  let v = 0
+  for (let i = from; i < to; i++) v = v * 10 + s.charCodeAt(i) - 48
+  return v
 }
 
 function rosterPart(db: Conn, spec: ScanSpec, a: number, b: number): RosterPart {
@@ -168,16 +180,35 @@ function rosterPart(db: Conn, spec: ScanSpec, a: number, b: number): RosterPart 
   const attrsIndex = new Map<string | null, number>()
   const extrasIndex = new Map<string | null, number>()
   const placeIndex = new Map<string | null, number>()
-  const sql = `SELECT id, json_array(poverty_status, gender, relation, poverty_cause), ${spec.extraSql}, ${PACKED_SQL},
-      json_array(county_code, township_code, village_code)
-    FROM roster_entries WHERE ${ROWS} ${regionSql(spec.region)}`
-  const params = { a, b, period: spec.period, year: spec.year, month: spec.month, ...(spec.region ? { region: spec.region } : {}) }
-  for (const row of db.prepare(sql).raw().iterate(params) as Iterable<[number, string, string | null, number, string]>) {
-    const o = row[0] - a
-    attrs[o] = intern(attrsIndex, row[1])
-    extras[o] = intern(extrasIndex, row[2])
-    packed[o] = row[3]
-    place[o] = intern(placeIndex, row[4])
+  // A page of rows comes back as one string, a row per record separator and its five values per unit
+  // separator (JSON escapes both, so no value holds one): splitting it is cheaper than SQLite handing
+  // over 5 values a row.
+  // Numbers are bound as floating point: the offset is cast, or it would read 0.0.
+  const line = `(id - CAST(@a AS INTEGER)) || char(31) || json_array(poverty_status, gender, relation, poverty_cause) || char(31) || coalesce(${spec.extraSql}, '')
+    || char(31) || (${PACKED_SQL}) || char(31) || json_array(county_code, township_code, village_code)`
+  const page = db.prepare(`SELECT count(*), group_concat(${line}, char(30)) FROM roster_entries
+    WHERE id BETWEEN @from AND @to AND +period = @period ${regionSql(spec.region)}`).raw()
+  const params = { a, period: spec.period, year: spec.year, month: String(spec.month).padStart(2, '0'), ...(spec.region ? { region: spec.region } : {}) }
+  for (let from = a; from <= b; from += CONCAT_ROWS) {
+    const [count, text] = page.get({ ...params, from, to: Math.min(b, from + CONCAT_ROWS - 1) }) as [number, string | null]
+    if (count === 0) continue
+    const s = text!
+    let rows = 0
+    for (let pos = 0; pos < s.length; rows++) {
+      let end = s.indexOf(SEPARATOR, pos)
+      if (end < 0) end = s.length
+      const c1 = s.indexOf(UNIT, pos)
+      const c2 = s.indexOf(UNIT, c1 + 1)
+      const c3 = s.indexOf(UNIT, c2 + 1)
+      const c4 = s.indexOf(UNIT, c3 + 1)
+      const o = digits(s, pos, c1)
+      attrs[o] = intern(attrsIndex, s.slice(c1 + 1, c2))
+      extras[o] = intern(extrasIndex, c3 === c2 + 1 ? null : s.slice(c2 + 1, c3))
+      packed[o] = digits(s, c3 + 1, c4)
+      place[o] = intern(placeIndex, s.slice(c4 + 1, end))
+      pos = end + 1
+    }
+    if (rows !== count) throw new Error(`花名册第 ${from}–${Math.min(b, from + CONCAT_ROWS - 1)} 行读出 ${rows} 行，应为 ${count} 行`)
   }
   return {
     kind: 'roster', a, attrs, extras, packed, place,
@@ -185,9 +216,6 @@ function rosterPart(db: Conn, spec: ScanSpec, a: number, b: number): RosterPart 
   }
 }
 
-/** Rows per group_concat when a column is read as one string. */
-const CONCAT_ROWS = 65_536
-const SEPARATOR = String.fromCharCode(30)
 
 /**
  * Reads `text` (and a small integer `number`, optional) of every row of `from … where` as long strings

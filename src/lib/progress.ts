@@ -164,24 +164,28 @@ async function periodFigures(db: Db, period: string, previous: string | null, le
   const placeKey = (p: Place) => p.village ?? `${p.county ?? ''}|${p.township ?? ''}|`
   const rosterPlaces = new Map<string, PlaceCount>()
   const pairingPlaces = new Map<string, PlaceCoverage>()
-  places.forEach((place, p) => {
+  for (let p = 0; p < places.length; p++) {
+    const place = places[p]
     const key = placeKey(place)
     if (persons[p] > 0) {
       let r = rosterPlaces.get(key)
-      if (!r) rosterPlaces.set(key, (r = { ...place, persons: 0, exited: 0 }))
+      if (!r) rosterPlaces.set(key, (r = { county: place.county, township: place.township, village: place.village, persons: 0, exited: 0 }))
       r.persons += persons[p]
       r.exited += statusCounts.exited[p]
     }
     if (households[p] > 0) {
       let c = pairingPlaces.get(key)
-      if (!c) pairingPlaces.set(key, (c = { ...place, households: 0, withHelper: 0, withMeasures: 0, withFunds: 0, complete: 0 }))
+      if (!c) {
+        c = { county: place.county, township: place.township, village: place.village, households: 0, withHelper: 0, withMeasures: 0, withFunds: 0, complete: 0 }
+        pairingPlaces.set(key, c)
+      }
       c.households += households[p]
       c.withHelper += paired[0][p]
       c.withMeasures += paired[1][p]
       c.withFunds += paired[2][p]
       c.complete += paired[3][p]
     }
-  })
+  }
   if (previous) {
     for (const code of figures.keys()) {
       of(code).newThisPeriod ??= 0

@@ -8,10 +8,9 @@
  * CJK text breaks between any two characters with 避头尾, and a rare character may come from a
  * fallback font. Output is deterministic: the same report gives the same bytes.
  */
-import PDFDocument from 'pdfkit'
 import { ValidationError } from './errors.js'
 import { advanceOf, loadFont, SANS_FONT_FILE, SERIF_FONT_FILE, systemFallbackFonts, type LoadedFont } from './fonts.js'
-import { breakLines, FIXED_PDF_DATE, missingGlyphError, PdfFonts, type Item, type Line } from './pdf.js'
+import { breakLines, FIXED_PDF_DATE, missingGlyphError, newPdfDocument, PdfFonts, type Item, type Line } from './pdf.js'
 import type { BarChart, ReportDocument, ReportTable } from './report-model.js'
 
 export interface ReportPdfOptions {
@@ -104,7 +103,7 @@ class ReportRenderer {
     const bottom = this.page.height - MARGIN.bottom
     this.box = { left: MARGIN.left, right, top: MARGIN.top, bottom, width: right - MARGIN.left }
     const date = options.date ?? FIXED_PDF_DATE
-    this.doc = new PDFDocument({
+    this.doc = newPdfDocument({
       size: 'A4',
       layout: landscape ? 'landscape' : 'portrait',
       margin: 0,
