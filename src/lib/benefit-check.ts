@@ -9,7 +9,7 @@
  * one-off measure every list up to it (effectiveLists). A rule whose benefit has no list is reported as
  * unchecked, never as everyone missing out.
  */
-import type { CompiledRule, CompiledRules, PersonView, RuleField } from './benefit-rules.js'
+import { type Atom, type CompiledRule, type CompiledRules, MAX_ATOMS, type PersonView, type RuleField } from './benefit-rules.js'
 import { effectiveLists, listBenefitTypes } from './benefits.js'
 import type { Db } from './db.js'
 import { NotFoundError } from './errors.js'
@@ -234,34 +234,47 @@ export async function checkBenefits(db: Db, rules: CompiledRules, options: Check
   const gapAge: number[] = []
   const pendingViolations: Array<{ i: number; kind: ViolationKind; benefits: string[]; reason: string }> = []
 
-  // Every person against every rule, from the columns in memory.
+  // Every person against every rule, from the columns in memory. A person's verdict is which checked
+  // rules they match and which strict benefits some rule allows them.
   let mask = 0
   const view: PersonView = {
     grade: null, category: null, age: null, gender: null, povertyStatus: null, relation: null, householdSize: null, householdDisabled: 1,
     povertyCause: null, exitYear: null, columns: rules.columns.map(() => null), receives: (code) => (mask & (bitOf.get(code) ?? 0)) !== 0,
   }
+  const judge = (test: (rule: CompiledRule) => boolean) => ({
+    matched: Uint8Array.from(checkedRules, ({ rule }) => (test(rule) ? 1 : 0)),
+    allowed: Uint8Array.from(strictChecks, (s) => (s.rules.some(test) ? 1 : 0)),
+  })
+  const verdictOf = verdicts(scan, rules, extrasSlots, view, bitOf, judge)
   const unpacked: Unpacked = { grade: null, category: null, householdSize: null, exitYear: null, age: 0 }
   const placeTally = scan.places.map((p) => tallyOf(p[groupBy] ?? ''))
   for (let i = 0; i < persons; i++) {
     const h = scan.hh[i]
     mask = scan.mask[i] | hhMask[h]
-    const attrs = scan.attrs[scan.attrsOf[i]]
-    unpackPerson(scan.packed[i], unpacked)
-    view.grade = unpacked.grade
-    view.category = unpacked.category
-    view.householdSize = unpacked.householdSize
-    view.exitYear = unpacked.exitYear
-    view.age = unpacked.age
-    view.povertyStatus = attrs[0]
-    view.gender = attrs[1]
-    view.relation = attrs[2]
-    view.povertyCause = attrs[3]
-    view.columns = extrasSlots[scan.extrasOf[i]]
-    view.householdDisabled = scan.hhSize[h]
+    const age = scan.packed[i] >>> 24
+    let verdict = verdictOf?.(i, mask)
+    if (!verdict) {
+      // Person by person: the rules have too many conditions to work out once per combination.
+      const attrs = scan.attrs[scan.attrsOf[i]]
+      unpackPerson(scan.packed[i], unpacked)
+      view.grade = unpacked.grade
+      view.category = unpacked.category
+      view.householdSize = unpacked.householdSize
+      view.exitYear = unpacked.exitYear
+      view.age = unpacked.age
+      view.povertyStatus = attrs[0]
+      view.gender = attrs[1]
+      view.relation = attrs[2]
+      view.povertyCause = attrs[3]
+      view.columns = extrasSlots[scan.extrasOf[i]]
+      view.householdDisabled = scan.hhSize[h]
+      verdict = judge((rule) => rule.test(view))
+    }
     const tally = placeTally[scan.placeOf[i]]
     tally.persons++
-    for (const { rule, index, outcome, bit } of checkedRules) {
-      if (!rule.test(view)) continue
+    for (let r = 0; r < checkedRules.length; r++) {
+      if (verdict.matched[r] === 0) continue
+      const { index, outcome, bit } = checkedRules[r]
       tally.eligible[index]++
       outcome.eligible++
       if ((mask & bit) !== 0) {
@@ -270,12 +283,13 @@ export async function checkBenefits(db: Db, rules: CompiledRules, options: Check
       } else if (options.items) {
         gapPerson.push(i)
         gapRule.push(index)
-        gapAge.push(view.age)
+        gapAge.push(age)
       }
     }
     if (mask === 0) continue
-    for (const s of strictChecks) {
-      if ((mask & s.bit) === 0 || s.rules.some((r) => r.test(view))) continue
+    for (let k = 0; k < strictChecks.length; k++) {
+      const s = strictChecks[k]
+      if ((mask & s.bit) === 0 || verdict.allowed[k] === 1) continue
       tally.violations++
       violationsByKind.ineligible++
       if (options.items) pendingViolations.push({ i, kind: 'ineligible', benefits: [s.name], reason: s.reason })
@@ -379,6 +393,58 @@ export async function checkBenefits(db: Db, rules: CompiledRules, options: Check
     byRegion, gaps, violations, violationsByKind,
     lists: [...lists.values()].filter((l) => codes.has(l.code)).map((l) => ({ code: l.code, name: typeByCode.get(l.code)?.name ?? l.code, periods: l.periods })),
     scan,
+  }
+}
+
+type Verdict = { matched: Uint8Array; allowed: Uint8Array }
+
+/**
+ * Verdicts by atoms (benefit-rules.ts Atom): each condition is worked out once per distinct value of what
+ * it reads (16 grades, 128 ages, each combination of answers …), a person's conditions are OR-ed from
+ * those tables, and the rules are judged once per distinct set of conditions that hold. Returns null when
+ * the rules have more atoms than fit in one number; the caller then judges person by person.
+ */
+function verdicts(scan: PeriodScan, rules: CompiledRules, extrasSlots: Array<Array<string | null>>, view: PersonView, bitOf: Map<string, number>,
+  judge: (test: (rule: CompiledRule) => boolean) => Verdict): ((i: number, mask: number) => Verdict) | null {
+  if (rules.atoms.length > MAX_ATOMS) return null
+  const blank = { ...view, columns: rules.columns.map(() => null), receives: () => false }
+  /** Bits of the atoms `reads` picks, on a person whose only known value is what `set` writes. */
+  const table = <T>(values: T[], reads: (input: Atom['input']) => boolean, set: (p: PersonView, value: T) => void) => Int32Array.from(values, (value) => {
+    const p: PersonView = { ...blank, columns: [...blank.columns] }
+    set(p, value)
+    let bits = 0
+    rules.atoms.forEach((a, k) => {
+      if (reads(a.input) && a.test(p)) bits |= 2 ** k
+    })
+    return bits
+  })
+  const field = (...names: RuleField[]) => (input: Atom['input']) => 'field' in input && names.includes(input.field)
+  const range = (n: number, value: (v: number) => number | null) => Array.from({ length: n }, (_, v) => value(v))
+  // The packed fields (period-scan.ts unpackPerson) and the household's registered members.
+  const grades = table(range(16, (v) => (v === 15 ? null : v)), field('grade'), (p, v) => (p.grade = v))
+  const categories = table(range(16, (v) => (v === 15 ? null : v)), field('category'), (p, v) => (p.category = v))
+  const sizes = table(range(256, (v) => (v === 255 ? null : v)), field('householdSize'), (p, v) => (p.householdSize = v))
+  const exits = table(range(256, (v) => (v === 255 ? null : 1900 + v)), field('exitYear'), (p, v) => (p.exitYear = v))
+  const ages = table(range(128, (v) => v), field('age'), (p, v) => (p.age = v))
+  const largest = scan.hhSize.reduce((m, n) => Math.max(m, n), 0)
+  const members = table(range(largest + 1, (v) => v), field('householdDisabled'), (p, v) => (p.householdDisabled = v ?? 0))
+  const attrs = table(scan.attrs, field('povertyStatus', 'gender', 'relation', 'povertyCause'), (p, [status, gender, relation, cause]) => {
+    p.povertyStatus = status
+    p.gender = gender
+    p.relation = relation
+    p.povertyCause = cause
+  })
+  const extras = table(extrasSlots, (input) => 'slot' in input, (p, columns) => (p.columns = columns))
+  const receives = rules.atoms.flatMap((a, k) => ('receives' in a.input ? [[2 ** k, bitOf.get(a.input.receives) ?? 0] as const] : []))
+  const seen = new Map<number, Verdict>()
+  return (i, mask) => {
+    const p = scan.packed[i]
+    let bits = grades[p & 15] | categories[(p >> 4) & 15] | sizes[(p >> 8) & 255] | exits[(p >> 16) & 255] | ages[p >>> 24] |
+      members[scan.hhSize[scan.hh[i]]] | attrs[scan.attrsOf[i]] | extras[scan.extrasOf[i]]
+    for (const [atom, benefit] of receives) if ((mask & benefit) !== 0) bits |= atom
+    let verdict = seen.get(bits)
+    if (!verdict) seen.set(bits, (verdict = judge((rule) => rule.formula(bits))))
+    return verdict
   }
 }
 

@@ -131,9 +131,27 @@ export interface PersonView {
 
 export type Predicate = (p: PersonView) => boolean
 
+/**
+ * One field or column condition, or one `receives`: what it reads and its test. A rule is a formula over
+ * these atoms, so a check can work out each atom once per distinct value (a few hundred grades, ages
+ * and answers) and each rule once per distinct combination of atoms, instead of once per person.
+ */
+export interface Atom {
+  input: { field: RuleField } | { slot: number } | { receives: string }
+  test: Predicate
+}
+
+/** Whether a rule matches, given the atoms that hold as bits (bit k: atom k of CompiledRules.atoms). */
+export type Formula = (atoms: number) => boolean
+
+/** Rules with more atoms than this are checked person by person (their atoms would not fit in one number). */
+export const MAX_ATOMS = 30
+
 export interface CompiledRule extends Rule {
   type: BenefitType
   test: Predicate
+  /** The same condition over atom bits; meaningful when CompiledRules.atoms has at most MAX_ATOMS atoms. */
+  formula: Formula
   /** Column slots the rule reads. */
   columnSlots: number[]
   /** Benefit codes its condition asks about. */
@@ -151,6 +169,8 @@ export interface CompiledRules {
   columns: string[][]
   /** Roster fields any rule reads (a check reads only these). */
   fields: RuleField[]
+  /** Every field, column and receives condition of every rule. */
+  atoms: Atom[]
 }
 
 /** The rule file to use: the one given, else config benefit.rules (relative to the database's folder), else the default. */
@@ -188,6 +208,7 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
   const seen = new Set<string>()
   const columns: string[][] = []
   const fields = new Set<RuleField>()
+  const atoms: Atom[] = []
   const slotOf = (names: string[]): number => {
     const key = names.map(normalizeHeader).join('|')
     const found = columns.findIndex((c) => c.map(normalizeHeader).join('|') === key)
@@ -209,8 +230,9 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
     seen.add(rule.id)
     const slots: number[] = []
     const receivesCodes: string[] = []
-    const test = compile(rule.when, {
+    const { test, formula } = compile(rule.when, {
       where, file: name,
+      atom: (input, predicate) => atoms.push({ input, test: predicate }) - 1,
       field: (f) => fields.add(f),
       slot: (names) => {
         const slot = slotOf(names)
@@ -223,7 +245,7 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
         return code
       },
     })
-    return { ...rule, type: typeOf(where, rule.benefit), test, columnSlots: [...new Set(slots)], receivesCodes }
+    return { ...rule, type: typeOf(where, rule.benefit), test, formula, columnSlots: [...new Set(slots)], receivesCodes }
   })
   const exclusions = data.exclusions.map((e, i) => {
     const where = `第 ${i + 1} 条互斥规则（${e.id}）`
@@ -236,7 +258,7 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
   // A check keeps each person's benefits as bits of one 32-bit number.
   const named = new Set([...rules.flatMap((r) => [r.type.code, ...r.receivesCodes]), ...exclusions.flatMap((e) => e.benefits.map((b) => b.code)), ...rosterOnly.map((b) => b.code)])
   if (named.size > MAX_BENEFITS) throw invalid(name, `一共涉及 ${named.size} 项政策，一个规则文件最多 ${MAX_BENEFITS} 项`, '把规则分成两个文件分别比对')
-  return { name: data.name, file, sha256: createHash('sha256').update(text).digest('hex'), rules, exclusions, rosterOnly, columns, fields: [...fields] }
+  return { name: data.name, file, sha256: createHash('sha256').update(text).digest('hex'), rules, exclusions, rosterOnly, columns, fields: [...fields], atoms }
 }
 
 function invalid(file: string, reason: string, hint?: string): ValidationError {
@@ -301,45 +323,76 @@ function describeIssue(json: unknown, issue: z.ZodIssue): string {
 interface CompileContext {
   where: string
   file: string
+  /** Registers an atom; returns its index. */
+  atom(input: Atom['input'], test: Predicate): number
   field(f: RuleField): void
   slot(names: string[]): number
   benefit(text: string): string
 }
 
-function compile(c: Condition, ctx: CompileContext): Predicate {
+interface Compiled { test: Predicate; formula: Formula }
+
+function compile(c: Condition, ctx: CompileContext): Compiled {
   // Predicates run for every person and rule (5 million times on a province): plain loops, no closures made per call.
-  if ('all' in c) return every(c.all.map((x) => compile(x, ctx)))
+  if ('all' in c) {
+    const parts = c.all.map((x) => compile(x, ctx))
+    const formulas = parts.map((x) => x.formula)
+    return {
+      test: every(parts.map((x) => x.test)),
+      formula: formulas.length === 1 ? formulas[0] : (b) => {
+        for (let i = 0; i < formulas.length; i++) if (!formulas[i](b)) return false
+        return true
+      },
+    }
+  }
   if ('any' in c) {
     const parts = c.any.map((x) => compile(x, ctx))
     if (parts.length === 1) return parts[0]
-    return (p) => {
-      for (let i = 0; i < parts.length; i++) if (parts[i](p)) return true
-      return false
+    const tests = parts.map((x) => x.test)
+    const formulas = parts.map((x) => x.formula)
+    return {
+      test: (p) => {
+        for (let i = 0; i < tests.length; i++) if (tests[i](p)) return true
+        return false
+      },
+      formula: (b) => {
+        for (let i = 0; i < formulas.length; i++) if (formulas[i](b)) return true
+        return false
+      },
     }
   }
   if ('not' in c) {
     const inner = compile(c.not, ctx)
-    return (p) => !inner(p)
+    return { test: (p) => !inner.test(p), formula: (b) => !inner.formula(b) }
   }
   if ('receives' in c) {
     const code = ctx.benefit(c.receives)
-    return (p) => p.receives(code)
+    return atom(ctx, { receives: code }, (p) => p.receives(code))
   }
   const tests = TESTS.filter((t) => c[t] !== undefined)
   const subject = 'field' in c ? `字段 ${c.field}` : `列「${[c.column].flat().join('/')}」`
   if (tests.length === 0) throw invalid(ctx.file, `${ctx.where}：${subject} 没有给出比较（${TESTS.join('、')} 之一）`)
   let read: (p: PersonView) => string | number | null
   let numeric = false
+  let input: Atom['input']
   if ('field' in c) {
     const field = c.field
     ctx.field(field)
     numeric = RULE_FIELDS[field].kind === 'number'
     read = FIELD_READERS[field]
+    input = { field }
   } else {
     const slot = ctx.slot([c.column].flat())
     read = (p) => p.columns[slot]
+    input = { slot }
   }
-  return every(tests.map((t) => compileTest(t, c[t]!, read, numeric, field(c), ctx)))
+  return atom(ctx, input, every(tests.map((t) => compileTest(t, c[t]!, read, numeric, field(c), ctx))))
+}
+
+function atom(ctx: CompileContext, input: Atom['input'], test: Predicate): Compiled {
+  const k = ctx.atom(input, test)
+  const bit = k < MAX_ATOMS ? 2 ** k : 0
+  return { test, formula: (b) => (b & bit) !== 0 }
 }
 
 function every(parts: Predicate[]): Predicate {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { checkBenefits } from '../../src/lib/benefit-check.js'
-import { DEFAULT_RULES_FILE, loadRules } from '../../src/lib/benefit-rules.js'
+import { DEFAULT_RULES_FILE, loadRules, MAX_ATOMS } from '../../src/lib/benefit-rules.js'
 import { importBenefitList } from '../../src/lib/benefits.js'
 import { setConfig } from '../../src/lib/config.js'
 import { AppError, EXIT_CODES, FileError, ValidationError } from '../../src/lib/errors.js'
@@ -150,6 +150,19 @@ describe('an edited copy of the rules', () => {
       .filter((g) => g.rule === 'care-subsidy').map((g) => g.id).sort()
     expect(await gapIds()).toEqual([grade1, grade2].sort())
     expect(await gapIds(gradeOneOnly())).toEqual([grade1])
+  })
+
+  it('judges a rule file with more conditions than fit in one number person by person, with the same result', async () => {
+    await setup()
+    const json = defaults()
+    // 40 conditions in all: past MAX_ATOMS, so the check cannot tabulate them.
+    json.rules[0].when = { all: [{ field: 'grade', in: [1] }, { any: Array.from({ length: 40 }, (_, k) => ({ field: 'age', gte: k })) }] }
+    const rules = loadRules(t.db, ruleFile(json, '条件很多.json'))
+    expect(rules.atoms.length).toBeGreaterThan(MAX_ATOMS)
+    const many = (await checkBenefits(t.db, rules, { period: '2026-11', items: true })).gaps.filter((g) => g.rule === 'care-subsidy').map((g) => g.id)
+    expect(many).toEqual([grade1])
+    const few = (await checkBenefits(t.db, loadRules(t.db, gradeOneOnly()), { period: '2026-11', items: true })).gaps.filter((g) => g.rule === 'care-subsidy').map((g) => g.id)
+    expect(few).toEqual(many)
   })
 
   it('is used through the CLI with --rules and through config benefit.rules (relative to the database folder)', async () => {
