@@ -18,7 +18,7 @@ import { normalizeHeader } from './roster-fields.js'
 import { type ListSpec, type PeriodScan, type ScanPlace, scanPeriod, type Unpacked, unpackPerson } from './period-scan.js'
 import { latestPeriod, periodParams } from './roster-query.js'
 import { checkPeriod } from './roster.js'
-import type { TableSheet } from './table-writer.js'
+import type { TableCell, TableSheet } from './table-writer.js'
 
 export type GroupLevel = 'county' | 'township' | 'village'
 export const GROUP_LEVEL_NAMES: Record<GroupLevel, string> = { county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' }
@@ -304,51 +304,54 @@ export async function checkBenefits(db: Db, rules: CompiledRules, options: Check
   if (options.items) {
     // Names and places are read only for the people a list names, in rowid order (near rows share pages), once each;
     // each place is one object shared by everyone living there.
-    const placeOf = db.prepare('SELECT id_number, name, county_code, township_code, village_code, township_name, village_name, grade FROM roster_entries WHERE id = ?').raw()
+    // Places come from the scan (one object per place, shared by everyone living there); only the ID and
+    // name are read, for the people a list names, in rowid order (near rows share pages), once each.
+    const nameOf = db.prepare('SELECT id_number, name FROM roster_entries WHERE id = ?').raw()
     // Read, not mapped: a province's gap people are spread over most of the period's pages, and mapped
     // pages would count as this process's memory (≈ 100 MB) for a read that touches each of them once.
     const mapped = db.pragma('mmap_size', { simple: true }) as number
     db.pragma('mmap_size = 0')
-    type Where = { countyCode: string | null; townshipCode: string | null; villageCode: string | null; township: string | null; village: string | null }
-    const whereIndex = new Map<string, Where>()
-    const slotOf = new Map<number, number>()
+    const whereOf = scan.places.map((p): Where => ({ countyCode: p.county, townshipCode: p.township, villageCode: p.village, township: p.townshipName, village: p.villageName }))
+    // slotOf[i]: where person i's ID and name went, −1 for the people no list names.
+    const slotOf = new Int32Array(persons).fill(-1)
+    for (const i of gapPerson) slotOf[i] = 0
+    for (const v of pendingViolations) slotOf[v.i] = 0
     const ids: string[] = []
     const names: string[] = []
     const wheres: Where[] = []
     const grades: Array<number | null> = []
-    const wanted = [...new Set([...gapPerson, ...pendingViolations.map((v) => v.i)])].sort((a, b) => a - b)
-    for (const i of wanted) {
-      const [id, name, countyCode, townshipCode, villageCode, township, village, grade] = placeOf.get(params.lo + scan.offsets[i]) as [string, string, string | null, string | null, string | null, string | null, string | null, number | null]
-      const key = JSON.stringify([countyCode, townshipCode, villageCode, township, village])
-      let where = whereIndex.get(key)
-      if (!where) whereIndex.set(key, (where = { countyCode, townshipCode, villageCode, township, village }))
-      slotOf.set(i, ids.length)
+    for (let i = 0; i < persons; i++) {
+      if (slotOf[i] < 0) continue
+      const [id, name] = nameOf.get(params.lo + scan.offsets[i]) as [string, string]
+      const grade = scan.packed[i] & 15
+      slotOf[i] = ids.length
       ids.push(id)
       names.push(name)
-      wheres.push(where)
-      grades.push(grade)
+      wheres.push(whereOf[scan.placeOf[i]])
+      grades.push(grade === 15 ? null : grade)
     }
     db.pragma(`mmap_size = ${mapped}`)
+    const people = ids.map((id, slot): GapPerson => ({ id, name: names[slot], where: wheres[slot], grade: grades[slot] }))
     // Entitled before review, then by township, village and rule id: ranks worked out once, so that sorting compares numbers.
     const rank = (values: Iterable<string>) => new Map([...new Set(values)].sort((x, y) => x.localeCompare(y)).map((v, k) => [v, k]))
-    const townshipRank = rank([...whereIndex.values()].map((w) => w.townshipCode ?? ''))
-    const villageRank = rank([...whereIndex.values()].map((w) => w.villageCode ?? ''))
+    const townshipRank = rank(whereOf.map((w) => w.townshipCode ?? ''))
+    const villageRank = rank(whereOf.map((w) => w.villageCode ?? ''))
     const ruleRank = rank(rules.rules.map((r) => r.id))
     // One number per gap (level, township, village, rule: each rank below its place's size), ties kept in the order found.
     const keyOf = Float64Array.from(gapPerson, (i, k) => {
-      const where = wheres[slotOf.get(i)!]
+      const where = wheres[slotOf[i]]
       const rule = rules.rules[gapRule[k]]
       return (((rule.level === 'entitled' ? 0 : 1) * townshipRank.size + townshipRank.get(where.townshipCode ?? '')!) * villageRank.size +
         villageRank.get(where.villageCode ?? '')!) * ruleRank.size + ruleRank.get(rule.id)!
     })
     const order = Int32Array.from(gapPerson, (_, k) => k).sort((x, y) => keyOf[x] - keyOf[y] || x - y)
     for (const k of order) {
-      const slot = slotOf.get(gapPerson[k])!
+      const slot = slotOf[gapPerson[k]]
       const rule = rules.rules[gapRule[k]]
-      gaps.push({ rule: rule.id, level: rule.level, benefit: rule.type.name, id: ids[slot], name: names[slot], ...wheres[slot], grade: grades[slot], age: gapAge[k], reason: rule.title })
+      gaps.push(new Gap(rule, people[slot], gapAge[k]))
     }
     for (const v of pendingViolations) {
-      const slot = slotOf.get(v.i)!
+      const slot = slotOf[v.i]
       violations.push({
         kind: v.kind, id: ids[slot], name: names[slot], regionCode: scan.places[scan.placeOf[v.i]][groupBy] || null, township: wheres[slot].township,
         village: wheres[slot].village, benefits: v.benefits, reason: v.reason,
@@ -448,6 +451,39 @@ function verdicts(scan: PeriodScan, rules: CompiledRules, extrasSlots: Array<Arr
   }
 }
 
+type Where = { countyCode: string | null; townshipCode: string | null; villageCode: string | null; township: string | null; village: string | null }
+interface GapPerson { id: string; name: string; where: Where; grade: number | null }
+
+/**
+ * A gap: its rule, its person (shared by all of that person's gaps, as the person's place is shared by
+ * everyone living there) and the age, read through getters, so that a province's half a million gaps
+ * take three fields each. JSON gives the plain GapItem.
+ */
+class Gap implements GapItem {
+  constructor(private readonly of: CompiledRule, private readonly person: GapPerson, readonly age: number | null) {}
+  get rule() { return this.of.id }
+  get level() { return this.of.level }
+  get benefit() { return this.of.type.name }
+  get reason() { return this.of.title }
+  get id() { return this.person.id }
+  get name() { return this.person.name }
+  get grade() { return this.person.grade }
+  get countyCode() { return this.person.where.countyCode }
+  get townshipCode() { return this.person.where.townshipCode }
+  get villageCode() { return this.person.where.villageCode }
+  get township() { return this.person.where.township }
+  get village() { return this.person.where.village }
+  toJSON(): GapItem { return plainGap(this) }
+}
+
+/** A gap as a plain object, in GapItem's order. */
+function plainGap(g: GapItem): GapItem {
+  return {
+    rule: g.rule, level: g.level, benefit: g.benefit, id: g.id, name: g.name, countyCode: g.countyCode, townshipCode: g.townshipCode, villageCode: g.villageCode,
+    township: g.township, village: g.village, grade: g.grade, age: g.age, reason: g.reason,
+  }
+}
+
 /** What a reader should know about a check: rules not checked for want of a list, columns the roster lacks. */
 export function checkNotes(result: Pick<CheckResult, 'period' | 'rules'>): string[] {
   const notes: string[] = []
@@ -470,7 +506,7 @@ export function presentCheck(result: CheckResult, reveal: boolean, limit = Infin
     totals: result.totals,
     lists: result.lists,
     ruleOutcomes: result.rules,
-    gaps: result.gaps.slice(0, limit).map((g) => ({ ...g, id: mask(g.id) })),
+    gaps: result.gaps.slice(0, limit).map((g) => ({ ...plainGap(g), id: mask(g.id) })),
     violations: result.violations.slice(0, limit).map((v) => ({ ...v, id: mask(v.id) })),
     violationsByKind: result.violationsByKind,
   }
@@ -480,9 +516,14 @@ const LEVEL_NAMES = { entitled: '应享未享', review: '需核查' } as const
 const GAP_HEADERS = ['类别', '乡镇', '村', '姓名', '身份证号', '残疾等级', '年龄', '应享政策', '规则']
 const gapCells = (g: GapItem, mask: (id: string) => string) => [LEVEL_NAMES[g.level], g.township, g.village, g.name, mask(g.id), g.grade, g.age, g.benefit, g.reason]
 
+/** Rows made as the writer asks for them: half a million gap rows are not all held as cell arrays at once. */
+function lazily<T>(items: T[], cells: (item: T) => TableCell[]): Iterable<TableCell[]> {
+  return { *[Symbol.iterator]() { for (const item of items) yield cells(item) } }
+}
+
 /** Every gap person in one sheet (for a .csv, which holds one table). */
 export function gapListSheet(result: CheckResult, reveal: boolean): TableSheet {
-  return { name: '应享未享', headers: GAP_HEADERS, rows: result.gaps.map((g) => gapCells(g, (id) => (reveal ? id : maskIdNumber(id)))) }
+  return { name: '应享未享', headers: GAP_HEADERS, rows: lazily(result.gaps, (g) => gapCells(g, (id) => (reveal ? id : maskIdNumber(id)))) }
 }
 
 /**
@@ -513,12 +554,12 @@ export function gapSheets(result: CheckResult, reveal: boolean, options: { by?: 
   const townships: TableSheet[] = [...byTownship].map(([township, items]) => ({
     name: township,
     headers,
-    rows: items.map((g) => gapCells(g, mask)),
+    rows: lazily(items, (g) => gapCells(g, mask)),
   }))
   const violations: TableSheet = {
     name: '疑似违规享受',
     headers: ['问题', '乡镇', '村', '姓名', '身份证号', '政策', '说明'],
-    rows: result.violations.map((v) => [VIOLATION_NAMES[v.kind], v.township, v.village, v.name, mask(v.id), v.benefits.join('、'), v.reason]),
+    rows: lazily(result.violations, (v) => [VIOLATION_NAMES[v.kind], v.township, v.village, v.name, mask(v.id), v.benefits.join('、'), v.reason]),
   }
   return [summary, ...townships, violations]
 }

@@ -74,7 +74,7 @@ export interface RosterPart {
   attrsVocab: string[]
   /** JSON arrays of the clerk's columns (extraSql), or null. */
   extrasVocab: Array<string | null>
-  /** JSON arrays [county_code, township_code, village_code]. */
+  /** JSON arrays [county_code, township_code, village_code, township_name, village_name]. */
   placeVocab: string[]
 }
 
@@ -185,7 +185,7 @@ function rosterPart(db: Conn, spec: ScanSpec, a: number, b: number): RosterPart 
   // over 5 values a row.
   // Numbers are bound as floating point: the offset is cast, or it would read 0.0.
   const line = `(id - CAST(@a AS INTEGER)) || char(31) || json_array(poverty_status, gender, relation, poverty_cause) || char(31) || coalesce(${spec.extraSql}, '')
-    || char(31) || (${PACKED_SQL}) || char(31) || json_array(county_code, township_code, village_code)`
+    || char(31) || (${PACKED_SQL}) || char(31) || json_array(county_code, township_code, village_code, township_name, village_name)`
   const page = db.prepare(`SELECT count(*), group_concat(${line}, char(30)) FROM roster_entries
     WHERE id BETWEEN @from AND @to AND +period = @period ${regionSql(spec.region)}`).raw()
   const params = { a, period: spec.period, year: spec.year, month: String(spec.month).padStart(2, '0'), ...(spec.region ? { region: spec.region } : {}) }
@@ -567,6 +567,9 @@ export interface ScanPlace {
   county: string | null
   township: string | null
   village: string | null
+  /** The names the roster gives (a place is told apart by its codes and names together). */
+  townshipName: string | null
+  villageName: string | null
 }
 
 /** A period's persons (in rowid order) and households, joined from the parts. */
@@ -662,8 +665,8 @@ export async function scanPeriod(db: Conn, spec: ScanSpec): Promise<PeriodScan> 
   return {
     persons, offsets, attrsOf, attrs: [...attrsIndex.keys()].map((t) => parse(t)), extrasOf, extrasVocab: [...extrasIndex.keys()], packed,
     placeOf, places: [...placeIndex.keys()].map((t) => {
-      const [county, township, village] = parse<Array<string | null>>(t)
-      return { county, township, village }
+      const [county, township, village, townshipName, villageName] = parse<Array<string | null>>(t)
+      return { county, township, village, townshipName, villageName }
     }),
     hh, households: households.first.length, hhFirst, hhSize: households.size, hhPairing: households.pairing, hhListBits: households.listBits,
     mask, isNew, left: previous?.left ?? [], previousCounts: previous?.counts ?? [], offRoster: lists?.offRoster ?? [],

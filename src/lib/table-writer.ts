@@ -8,6 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { FileError } from './errors.js'
+import { writeXlsxWorkbook } from './xlsx-writer.js'
 
 export type TableCell = string | number | null
 
@@ -24,7 +25,7 @@ const WIDTH_SAMPLE_ROWS = 200
 const CSV_FLUSH_CHARS = 64 * 1024
 
 /**
- * Writes rows to .xlsx (streamed with exceljs's WorkbookWriter, bold header row, frozen header, reasonable column widths)
+ * Writes rows to .xlsx (streamed by xlsx-writer.ts: bold frozen header row, reasonable column widths)
  * or .csv (UTF-8 with BOM so Excel on Chinese Windows opens it correctly, CRLF, RFC 4180 quoting), chosen by extension.
  * Every string cell that would be taken as a formula is neutralised (see neutralizeFormula); numbers given as numbers
  * stay numbers. Writes to a temp file beside the target and renames, so a failure never leaves half a file.
@@ -137,13 +138,9 @@ function sheetName(name: string, used: Set<string>): string {
 }
 
 async function writeXlsx(out: WriteStream, failed: Promise<never>, sheets: TableSheet[]): Promise<number> {
-  // Loaded when a sheet is written (≈ 0.2 s), not by every command that could write one.
-  const { default: ExcelJS } = await import('exceljs')
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false })
   const used = new Set<string>()
-  let total = 0
-  for (const sheet of sheets) {
-    const worksheet = workbook.addWorksheet(sheetName(sheet.name, used), { views: [{ state: 'frozen', ySplit: 1 }] })
+  return writeXlsxWorkbook(out, failed, sheets.map((sheet) => {
+    // Column widths are judged from the header and the first rows; the rest stream past.
     const iterator = sheet.rows[Symbol.iterator]()
     const sample: TableCell[][] = []
     let next = iterator.next()
@@ -152,22 +149,15 @@ async function writeXlsx(out: WriteStream, failed: Promise<never>, sheets: Table
       next = iterator.next()
     }
     const columns = Math.max(sheet.headers.length, ...sample.map((row) => row.length))
-    worksheet.columns = Array.from({ length: columns }, (_, i) => {
+    const widths = Array.from({ length: columns }, (_, i) => {
       const widest = Math.max(textWidth(sheet.headers[i]), ...sample.map((row) => textWidth(row[i])))
-      return { width: Math.min(Math.max(widest + 2, 8), 50) }
+      return Math.min(Math.max(widest + 2, 8), 50)
     })
-    const header = worksheet.addRow(sheet.headers.map(xlsxValue))
-    header.font = { bold: true }
-    header.commit()
-    for (const row of sample) worksheet.addRow(row.map(xlsxValue)).commit()
-    total += sample.length
-    for (; !next.done; next = iterator.next()) {
-      worksheet.addRow(next.value.map(xlsxValue)).commit()
-      // Let the zip stream drain now and then, or a big sheet would pile up in memory first.
-      if (++total % 5000 === 0) await Promise.race([new Promise((resolve) => setImmediate(resolve)), failed])
-    }
-    worksheet.commit()
-  }
-  await Promise.race([workbook.commit(), failed])
-  return total
+    const first = next
+    const rows = (function* () {
+      for (const row of sample) yield row.map(xlsxValue)
+      for (let n = first; !n.done; n = iterator.next()) yield n.value.map(xlsxValue)
+    })()
+    return { name: sheetName(sheet.name, used), widths, header: sheet.headers.map((h) => xlsxValue(h) as string), rows }
+  }))
 }
