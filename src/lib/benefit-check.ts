@@ -101,8 +101,8 @@ export interface CheckResult {
   violationsByKind: Record<ViolationKind, number>
   /** Benefits whose lists were used, with their periods. */
   lists: Array<{ code: string; name: string; periods: string[] }>
-  /** The period as read: persons, households, places (the progress notice counts from it). */
-  scan: PeriodScan
+  /** The period as read (persons, households, places) when options.keepScan asked for it: the progress notice counts from it. */
+  scan: PeriodScan | null
 }
 
 export interface CheckOptions {
@@ -123,6 +123,8 @@ export interface CheckOptions {
    * notice, which adds the two, saves the look-ups (a skip through the roster index per person).
    */
   leavers?: boolean
+  /** Keep the period as read in the result (CheckResult.scan); otherwise its arrays are let go. */
+  keepScan?: boolean
 }
 
 /** Where a roster row places a person: county, township and village codes as the roster gives them. */
@@ -395,7 +397,7 @@ export async function checkBenefits(db: Db, rules: CompiledRules, options: Check
     },
     byRegion, gaps, violations, violationsByKind,
     lists: [...lists.values()].filter((l) => codes.has(l.code)).map((l) => ({ code: l.code, name: typeByCode.get(l.code)?.name ?? l.code, periods: l.periods })),
-    scan,
+    scan: options.keepScan ? scan : null,
   }
 }
 

@@ -14,7 +14,8 @@ if (parentPort) {
     // Pages are read into the connection's own cache rather than mapped: mapped pages count towards the
     // process's memory once per connection that maps them, and reading them here is no slower.
     db.pragma('mmap_size = 0')
-    db.pragma('cache_size = -16000')
+    // 8 MB of cache each: the parts read mostly in order; 16 MB was no faster and 20–40 MB more memory in all.
+    db.pragma('cache_size = -8000')
     for (;;) {
       const index = Atomics.add(next, 0, 1)
       if (index >= tasks.length) break

@@ -89,8 +89,8 @@ async function periodFigures(db: Db, period: string, previous: string | null, le
   const kinds = new Map((db.prepare('SELECT name, kind FROM poverty_statuses').all() as Array<{ name: string; kind: string }>).map((r) => [r.name, r.kind]))
   const kindMetric: Record<string, MetricCode> = { poor: 'poor', exited: 'exited', returned: 'returned', monitored: 'monitored' }
 
-  const check = await checkBenefits(db, rules, { period, groupBy: level, previous, pairingsOn: localDate(today), leavers: false })
-  const scan = check.scan
+  const check = await checkBenefits(db, rules, { period, groupBy: level, previous, pairingsOn: localDate(today), leavers: false, keepScan: true })
+  const scan = check.scan!
 
   // The previous period's head counts by status, for the change columns.
   const prior = new Map<string, Values>()

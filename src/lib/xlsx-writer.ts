@@ -4,8 +4,7 @@
  * million gap rows (most of it per-cell style bookkeeping); this writes the same sheet in a few seconds
  * with a page of XML in memory at a time.
  *
- * The file is a zip (APPNOTE 6.3) whose entries are deflated in pages: each page is compressed on its own
- * and ended with a sync flush, so the pages join into one deflate stream that a final empty block closes.
+ * The file is a zip (APPNOTE 6.3) whose entries are deflated as streams, fed a page of XML at a time.
  * Sizes and CRCs follow each entry in a data descriptor, since a streamed entry's length is not known
  * when its header is written. Sheets hold inline strings (no shared-string table to keep in memory).
  */
@@ -53,6 +52,8 @@ interface Entry { name: Buffer; offset: number; crc: number; compressed: number;
 class ZipWriter {
   private offset = 0
   private readonly entries: Entry[] = []
+  /** The page XML is encoded into before it is deflated, kept for every entry. */
+  private readonly page = Buffer.allocUnsafe(PAGE_BYTES)
 
   constructor(private readonly out: WriteStream, private readonly failed: Promise<never>) {}
 
@@ -73,32 +74,46 @@ class ZipWriter {
     header.writeUInt16LE(0x21, 12) // date 1980-01-01: the file's bytes do not depend on when it was written
     header.writeUInt16LE(entry.name.length, 26)
     await this.write(Buffer.concat([header, entry.name]))
-    // Each piece is encoded straight into the page, so the piece strings die young.
-    let page = Buffer.allocUnsafe(PAGE_BYTES)
+    // One deflate stream per entry, fed a page at a time; what it gives back is written out between pages.
+    const deflate = zlib.createDeflateRaw({ level: 6 })
+    const ready: Buffer[] = []
+    deflate.on('data', (chunk: Buffer) => ready.push(chunk))
+    const ended = new Promise<void>((resolve, reject) => {
+      deflate.once('end', resolve)
+      deflate.once('error', reject)
+    })
+    const drain = async () => {
+      while (ready.length > 0) {
+        const chunk = ready.shift()!
+        entry.compressed += chunk.length
+        await this.write(chunk)
+      }
+    }
+    // Each piece is encoded straight into the page, so the piece strings die young. The page is handed to
+    // the stream and its bytes used again once the stream has taken them in.
+    let page = this.page
     let used = 0
     const flush = async () => {
       if (used === 0) return
       const data = page.subarray(0, used)
       entry.crc = crc32(data, entry.crc)
       entry.size += used
-      const deflated = zlib.deflateRawSync(data, { level: 6, finishFlush: zlib.constants.Z_SYNC_FLUSH })
-      entry.compressed += deflated.length
       used = 0
-      await this.write(deflated)
+      await Promise.race([new Promise<void>((resolve, reject) => deflate.write(data, (error) => (error ? reject(error) : resolve()))), this.failed])
+      await drain()
     }
     for (const piece of pieces) {
       // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
       if (used + piece.length * 3 > page.length) {
         await flush()
-        if (piece.length * 3 > page.length) page = Buffer.allocUnsafe(piece.length * 3)
+        if (piece.length * 3 > page.length) page = Buffer.allocUnsafe(piece.length * 3) // one very long piece
       }
       used += page.write(piece, used, 'utf8')
     }
     await flush()
-    // The closing block: final, fixed Huffman codes, end of block at once.
-    const end = Buffer.from([0x03, 0x00])
-    entry.compressed += end.length
-    await this.write(end)
+    deflate.end()
+    await Promise.race([ended, this.failed])
+    await drain()
     const descriptor = Buffer.alloc(16)
     descriptor.writeUInt32LE(0x08074b50, 0)
     descriptor.writeUInt32LE(entry.crc >>> 0, 4)
