@@ -49,7 +49,14 @@ export async function writeTable(file: string, sheet: TableSheet | TableSheet[])
     await rename(temp, file)
     return { file, rows }
   } catch (error) {
-    out.destroy()
+    // The stream may still be opening the file: let it close before removing it, or the file comes back.
+    await new Promise<void>((resolve) => {
+      if (out.closed) resolve()
+      else {
+        out.once('close', () => resolve())
+        out.destroy()
+      }
+    })
     await rm(temp, { force: true }).catch(() => undefined)
     // A failing row source is the caller's bug, not a write failure; pass it on as it is.
     throw (error as NodeJS.ErrnoException).syscall ? writeError(file, error) : error
