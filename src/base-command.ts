@@ -2,15 +2,18 @@
  * The one place that knows about oclif plumbing: shared flags, opening the database, JSON mode,
  * prompts, and the mapping from errors to exit codes.
  */
-import { input, select } from '@inquirer/prompts'
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
-import cliProgress from 'cli-progress'
+import type cliProgressModule from 'cli-progress'
+import { createRequire } from 'node:module'
 import { userInfo } from 'node:os'
 import { getConfigValue } from './lib/config.js'
 import { type Db, type OpenMode, type OpenResult, openDatabase } from './lib/db.js'
 import { AppError, CancelledError, UsageError } from './lib/errors.js'
 import { type Column, renderJson, renderKeyValue, renderTable } from './lib/output.js'
 import type { RejectedRowExport } from './lib/roster.js'
+
+// Prompts and progress bars are loaded when used (≈ 0.1 s that every command used to pay at start).
+const requireCjs = createRequire(import.meta.url)
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -141,11 +144,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!this.interactive) {
       throw new UsageError('FLAG_REQUIRED', `非交互模式下必须提供 --${flag}`, { hint: `用 ${this.config.bin} ${this.id?.replace(/:/g, ' ')} --help 查看用法` })
     }
+    const { input } = await import('@inquirer/prompts')
     return input({ message, validate: validate ?? ((v) => (v.trim() ? true : '不能为空')) })
   }
 
   /** Asks the person to pick one of several choices; only ever called when interactive. */
   protected async choose<V extends string>(message: string, choices: Array<{ name: string; value: V }>): Promise<V> {
+    const { select } = await import('@inquirer/prompts')
     return select({ message, choices })
   }
 
@@ -153,6 +158,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected progress(label: string): { update: (rows: number) => void; stop: () => void } {
     if (!process.stderr.isTTY || this.flags.quiet || this.jsonMode) return { update: () => {}, stop: () => {} }
     const started = Date.now()
+    const cliProgress = requireCjs('cli-progress') as typeof cliProgressModule
     const bar = new cliProgress.SingleBar(
       { format: `${label} {value} 行，{speed} 行/秒`, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 5 },
       cliProgress.Presets.shades_classic,

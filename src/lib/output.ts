@@ -3,7 +3,13 @@
  * the command decides where the text goes. The only module in src/lib that knows about colour.
  */
 import chalk, { Chalk, type ChalkInstance } from 'chalk'
-import Table from 'cli-table3'
+import type TableClass from 'cli-table3'
+import { createRequire } from 'node:module'
+
+// cli-table3 is loaded the first time a table is drawn (--json output never draws one).
+const requireCjs = createRequire(import.meta.url)
+let TableModule: typeof TableClass | undefined
+const tableClass = (): typeof TableClass => (TableModule ??= requireCjs('cli-table3') as typeof TableClass)
 
 export interface Column<Row> {
   key: keyof Row & string
@@ -23,6 +29,7 @@ export function colorizer(color: boolean): ChalkInstance {
 /** A cli-table3 table; cli-table3 measures wide CJK characters, so nothing is padded by hand. */
 export function renderTable<Row extends object>(rows: Row[], columns: Column<Row>[], options: RenderOptions): string {
   const c = colorizer(options.color)
+  const Table = tableClass()
   const table = new Table({
     head: columns.map((col) => c.bold(col.header)),
     colAligns: columns.map((col) => col.align ?? 'left'),
@@ -45,6 +52,7 @@ export function renderTable<Row extends object>(rows: Row[], columns: Column<Row
 /** Two-column 项目/内容 table for one record. */
 export function renderKeyValue(pairs: Array<[string, string | number | boolean | null | undefined]>, options: RenderOptions): string {
   const c = colorizer(options.color)
+  const Table = tableClass()
   const table = new Table({ style: { head: [], border: [] } })
   for (const [key, value] of pairs) table.push([c.bold(key), value === null || value === undefined ? '' : String(value)])
   return table.toString()
