@@ -513,9 +513,9 @@ export type WorkerMessage = { type: 'result'; index: number; result: ScanResult 
 /**
  * Runs the parts of a scan: on `threads` worker threads reading the database file (each takes the next
  * unclaimed part), or one after another on the given connection when threads is 1 or the database is
- * not a file. Results come back in task order.
+ * not a file. Results come back in task order; `onResult` sees each as it arrives (the main thread is idle meanwhile).
  */
-export async function runScan(db: Conn, spec: ScanSpec, threads: number): Promise<ScanResult[]> {
+export async function runScan(db: Conn, spec: ScanSpec, threads: number, onResult?: (result: ScanResult) => void): Promise<ScanResult[]> {
   const rows = Math.max(0, spec.hi - spec.lo + 1)
   // The parts that cannot be split first, then the roster in small enough chunks that the threads end together.
   const tasks: ScanTask[] = [{ kind: 'households' }]
@@ -526,7 +526,13 @@ export async function runScan(db: Conn, spec: ScanSpec, threads: number): Promis
   const file = db.name
   // The worker is compiled JavaScript beside this file; run from the TypeScript sources (a unit test) there is none.
   const script = new URL('./period-worker.js', import.meta.url)
-  if (threads <= 1 || db.memory || !file || !existsSync(fileURLToPath(script))) return tasks.map((task) => runScanTask(db, spec, task))
+  if (threads <= 1 || db.memory || !file || !existsSync(fileURLToPath(script))) {
+    return tasks.map((task) => {
+      const result = runScanTask(db, spec, task)
+      onResult?.(result)
+      return result
+    })
+  }
 
   const next = new Int32Array(new SharedArrayBuffer(4))
   const results: ScanResult[] = new Array(tasks.length)
@@ -547,6 +553,7 @@ export async function runScan(db: Conn, spec: ScanSpec, threads: number): Promis
             return
           }
           results[message.index] = message.result
+          onResult?.(message.result)
           if (++done === tasks.length) resolve()
         })
         worker.on('error', reject)
@@ -611,21 +618,8 @@ export interface PeriodScan {
  */
 export async function scanPeriod(db: Conn, spec: ScanSpec): Promise<PeriodScan> {
   const cap = Math.max(0, spec.hi - spec.lo + 1)
-  const parts = await runScan(db, spec, scanThreads(cap))
-  const rosterParts = parts.filter((p): p is RosterPart => p.kind === 'roster').sort((x, y) => x.a - y.a)
-  const households = parts.find((p): p is HouseholdPart => p.kind === 'households')!
-  const lists = parts.find((p): p is ListPart => p.kind === 'lists')
-  const previous = parts.find((p): p is PreviousPart => p.kind === 'previous')
-
-  let persons = 0
-  for (const part of rosterParts) for (let o = 0; o < part.attrs.length; o++) if (part.attrs[o] >= 0) persons++
-  const offsets = new Int32Array(persons)
-  const attrsOf = new Int32Array(persons)
-  const extrasOf = new Int32Array(persons)
-  const packed = new Int32Array(persons)
-  const placeOf = new Int32Array(persons)
-  const personAt = new Int32Array(cap).fill(-1)
-  // Each part interned its own values: map them onto one vocabulary.
+  // Roster chunks are joined as they arrive, in rowid order, while the other threads still read: each
+  // chunk's values go onto one vocabulary (first seen, first numbered) in arrays by rowid offset.
   const attrsIndex = new Map<string, number>()
   const extrasIndex = new Map<string | null, number>()
   const placeIndex = new Map<string, number>()
@@ -634,22 +628,56 @@ export async function scanPeriod(db: Conn, spec: ScanSpec): Promise<PeriodScan> 
     if (g === undefined) index.set(v, (g = index.size))
     return g
   })
-  let i = 0
-  for (const part of rosterParts) {
+  const attrsAt = new Int32Array(cap).fill(-1)
+  const extrasAt = new Int32Array(cap)
+  const placeAt = new Int32Array(cap)
+  const packedAt = new Int32Array(cap)
+  const waiting = new Map<number, RosterPart>()
+  let nextChunk = spec.lo
+  const join = (part: RosterPart) => {
     const attrsMap = global(attrsIndex, part.attrsVocab)
     const extrasMap = global(extrasIndex, part.extrasVocab)
     const placeMap = global(placeIndex, part.placeVocab)
     const base = part.a - spec.lo
     for (let o = 0; o < part.attrs.length; o++) {
       if (part.attrs[o] < 0) continue
-      offsets[i] = base + o
-      personAt[base + o] = i
-      attrsOf[i] = attrsMap[part.attrs[o]]
-      extrasOf[i] = extrasMap[part.extras[o]]
-      packed[i] = part.packed[o]
-      placeOf[i] = placeMap[part.place[o]]
-      i++
+      attrsAt[base + o] = attrsMap[part.attrs[o]]
+      extrasAt[base + o] = extrasMap[part.extras[o]]
+      placeAt[base + o] = placeMap[part.place[o]]
+      packedAt[base + o] = part.packed[o]
     }
+    nextChunk = part.a + part.attrs.length
+  }
+  const parts = await runScan(db, spec, scanThreads(cap), (result) => {
+    if (result.kind !== 'roster') return
+    waiting.set(result.a, result)
+    for (let part = waiting.get(nextChunk); part; part = waiting.get(nextChunk)) {
+      waiting.delete(part.a)
+      join(part)
+    }
+  })
+  const households = parts.find((p): p is HouseholdPart => p.kind === 'households')!
+  const lists = parts.find((p): p is ListPart => p.kind === 'lists')
+  const previous = parts.find((p): p is PreviousPart => p.kind === 'previous')
+
+  let persons = 0
+  for (let o = 0; o < cap; o++) if (attrsAt[o] >= 0) persons++
+  const offsets = new Int32Array(persons)
+  const attrsOf = new Int32Array(persons)
+  const extrasOf = new Int32Array(persons)
+  const packed = new Int32Array(persons)
+  const placeOf = new Int32Array(persons)
+  const personAt = new Int32Array(cap).fill(-1)
+  let i = 0
+  for (let o = 0; o < cap; o++) {
+    if (attrsAt[o] < 0) continue
+    offsets[i] = o
+    personAt[o] = i
+    attrsOf[i] = attrsAt[o]
+    extrasOf[i] = extrasAt[o]
+    packed[i] = packedAt[o]
+    placeOf[i] = placeAt[o]
+    i++
   }
   const hh = new Int32Array(persons)
   const mask = new Int32Array(persons)
