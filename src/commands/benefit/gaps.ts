@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
+import { collectGarbage } from '../../lib/memory.js'
 import { checkBenefits, checkNotes, gapListSheet, gapSheets, presentCheck, VIOLATION_NAMES } from '../../lib/benefit-check.js'
 import { loadRules, rulesFileFor } from '../../lib/benefit-rules.js'
 import { getArea } from '../../lib/area.js'
@@ -28,6 +29,8 @@ export default class BenefitGaps extends BaseCommand<typeof BenefitGaps> {
     const rules = loadRules(this.db, rulesFileFor(this.db, this.flags.rules))
     const result = await checkBenefits(this.db, rules, { period: this.flags.period, items: true })
     if (this.flags.out) {
+      // The check's dead arrays go before the export piles up its own.
+      if (result.gaps.length > 100_000) collectGarbage()
       const csv = this.flags.out.toLowerCase().endsWith('.csv')
       const byCounty = getArea(this.db).level !== 'county'
       const written = await writeTable(this.flags.out, csv ? gapListSheet(result, this.flags.reveal)
