@@ -171,6 +171,17 @@ function digits(s: string, from: number, to: number): number {
   return v
 }
 
+/** Calls `each` with each non-negative integer of a comma-separated list (a group_concat of numbers) and its position. */
+function eachNumber(list: string, each: (value: number, k: number) => void): void {
+  let k = 0
+  for (let from = 0; from <= list.length; k++) {
+    let to = list.indexOf(',', from)
+    if (to < 0) to = list.length
+    each(digits(list, from, to), k)
+    from = to + 1
+  }
+}
+
 function rosterPart(db: Conn, spec: ScanSpec, a: number, b: number): RosterPart {
   const n = Math.max(0, b - a + 1)
   const attrs = new Int32Array(n).fill(-1)
@@ -219,8 +230,8 @@ function rosterPart(db: Conn, spec: ScanSpec, a: number, b: number): RosterPart 
 
 /**
  * Reads `text` (and a small integer `number`, optional) of every row of `from … where` as long strings
- * split in JavaScript: a value handed over from SQLite costs more than the split. `rowid` pages through
- * [lo, hi]; without it the rows come in one go. Falls back to a value a row when a text holds the
+ * split in JavaScript: a value handed over from SQLite costs more than the split. `range` pages through
+ * rowids [lo, hi]; without it the rows come in one go. Falls back to a value a row when a text holds the
  * separator (which the importers do not let in).
  */
 function readColumns(db: Conn, text: string, number: string | null, from: string, where: string, params: Record<string, unknown>,
@@ -238,19 +249,8 @@ function readColumns(db: Conn, text: string, number: string | null, from: string
         .iterate({ ...params, ...bounds }) as Iterable<[string, number?]>) each(row[0], row[1] ?? 0)
       continue
     }
-    let k = 0
-    let v = 0
-    if (number) {
-      for (let i = 0; i < numbers!.length; i++) {
-        const c = numbers!.charCodeAt(i)
-        if (c === 44) {
-          each(values[k], v)
-          k++
-          v = 0
-        } else v = v * 10 + c - 48
-      }
-      each(values[k], v)
-    } else for (const value of values) each(value, 0)
+    if (number) eachNumber(numbers!, (n, k) => each(values[k], n))
+    else for (const value of values) each(value, 0)
   }
 }
 
@@ -320,8 +320,8 @@ function parseIds(text: string, count: number, hi: Int32Array, lo: Int32Array): 
       l = l * 10 + d
     }
     const c = text.charCodeAt(p++)
-    const check = c === 88 ? 10 : c - 48
-    if (check < 0 || check > 10) return false
+    const check = c === 88 ? 10 : c >= 48 && c <= 57 ? c - 48 : -1
+    if (check < 0) return false
     hi[k] = h
     lo[k] = l * 11 + check
   }
@@ -340,19 +340,7 @@ function sortedIds(db: Conn, from: string, where: string, params: unknown[], row
   const hi = new Int32Array(count)
   const lo = new Int32Array(count)
   if (count > 0 && whole[1] === count * 18 && whole[2]!.length === count * 18 && parseIds(whole[2]!, count, hi, lo)) {
-    if (rowid) {
-      const list = whole[3]!
-      let k = 0
-      let v = 0
-      for (let i = 0; i < list.length; i++) {
-        const c = list.charCodeAt(i)
-        if (c === 44) {
-          rows[k++] = v
-          v = 0
-        } else v = v * 10 + c - 48
-      }
-      rows[k] = v
-    }
+    if (rowid) eachNumber(whole[3]!, (n, k) => (rows[k] = n))
     return { count, hi, lo, ids: null, rows }
   }
   const ids: string[] = []
