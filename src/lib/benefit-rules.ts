@@ -167,8 +167,6 @@ export interface CompiledRules {
   rosterOnly: BenefitType[]
   /** Column slots: each the names one column may go by. */
   columns: string[][]
-  /** Roster fields any rule reads (a check reads only these). */
-  fields: RuleField[]
   /** Every field, column and receives condition of every rule. */
   atoms: Atom[]
 }
@@ -207,7 +205,6 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
   const data = parsed.data
   const seen = new Set<string>()
   const columns: string[][] = []
-  const fields = new Set<RuleField>()
   const atoms: Atom[] = []
   const slotOf = (names: string[]): number => {
     const key = names.map(normalizeHeader).join('|')
@@ -233,7 +230,6 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
     const { test, formula } = compile(rule.when, {
       where, file: name,
       atom: (input, predicate) => atoms.push({ input, test: predicate }) - 1,
-      field: (f) => fields.add(f),
       slot: (names) => {
         const slot = slotOf(names)
         slots.push(slot)
@@ -258,7 +254,7 @@ export function loadRules(db: Db, file: string = DEFAULT_RULES_FILE): CompiledRu
   // A check keeps each person's benefits as bits of one 32-bit number.
   const named = new Set([...rules.flatMap((r) => [r.type.code, ...r.receivesCodes]), ...exclusions.flatMap((e) => e.benefits.map((b) => b.code)), ...rosterOnly.map((b) => b.code)])
   if (named.size > MAX_BENEFITS) throw invalid(name, `一共涉及 ${named.size} 项政策，一个规则文件最多 ${MAX_BENEFITS} 项`, '把规则分成两个文件分别比对')
-  return { name: data.name, file, sha256: createHash('sha256').update(text).digest('hex'), rules, exclusions, rosterOnly, columns, fields: [...fields], atoms }
+  return { name: data.name, file, sha256: createHash('sha256').update(text).digest('hex'), rules, exclusions, rosterOnly, columns, atoms }
 }
 
 function invalid(file: string, reason: string, hint?: string): ValidationError {
@@ -325,7 +321,6 @@ interface CompileContext {
   file: string
   /** Registers an atom; returns its index. */
   atom(input: Atom['input'], test: Predicate): number
-  field(f: RuleField): void
   slot(names: string[]): number
   benefit(text: string): string
 }
@@ -377,7 +372,6 @@ function compile(c: Condition, ctx: CompileContext): Compiled {
   let input: Atom['input']
   if ('field' in c) {
     const field = c.field
-    ctx.field(field)
     numeric = RULE_FIELDS[field].kind === 'number'
     read = FIELD_READERS[field]
     input = { field }
