@@ -8,7 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { FileError } from './errors.js'
-import { writeXlsxWorkbook } from './xlsx-writer.js'
+import { endOut, writeOut, writeXlsxWorkbook } from './xlsx-writer.js'
 
 export type TableCell = string | number | null
 
@@ -104,17 +104,13 @@ async function writeCsv(out: WriteStream, failed: Promise<never>, sheet: TableSh
     buffer += row.map(csvField).join(',') + '\r\n'
     rows++
     if (buffer.length >= CSV_FLUSH_CHARS) {
-      await write(out, buffer, failed)
+      await writeOut(out, buffer, failed)
       buffer = ''
     }
   }
-  await write(out, buffer, failed)
-  await Promise.race([new Promise<void>((resolve) => out.end(() => resolve())), failed])
+  await writeOut(out, buffer, failed)
+  await endOut(out, failed)
   return rows
-}
-
-async function write(out: WriteStream, text: string, failed: Promise<never>): Promise<void> {
-  if (!out.write(text)) await Promise.race([new Promise((resolve) => out.once('drain', () => resolve(undefined))), failed])
 }
 
 // ───────────────────────────── XLSX ─────────────────────────────

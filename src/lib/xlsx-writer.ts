@@ -46,6 +46,16 @@ const crc32: (data: Buffer, previous: number) => number = typeof (zlib as { crc3
     return ~c >>> 0
   }
 
+/** Ends a file stream once everything is written; rejects with `failed`'s error. */
+export async function endOut(out: WriteStream, failed: Promise<never>): Promise<void> {
+  await Promise.race([new Promise<void>((resolve) => out.end(() => resolve())), failed])
+}
+
+/** Writes to a file stream, waiting for it to drain when its buffer is full; rejects with `failed`'s error. */
+export async function writeOut(out: WriteStream, data: string | Buffer, failed: Promise<never>): Promise<void> {
+  if (!out.write(data)) await Promise.race([new Promise((resolve) => out.once('drain', () => resolve(undefined))), failed])
+}
+
 interface Entry { name: Buffer; offset: number; crc: number; compressed: number; size: number }
 
 /** Writes zip entries one after another to a stream, waiting for it to drain. */
@@ -59,7 +69,7 @@ class ZipWriter {
 
   private async write(data: Buffer): Promise<void> {
     this.offset += data.length
-    if (!this.out.write(data)) await Promise.race([new Promise((resolve) => this.out.once('drain', () => resolve(undefined))), this.failed])
+    await writeOut(this.out, data, this.failed)
   }
 
   /** Adds an entry whose text comes in pieces (each piece UTF-8 encoded, gathered into pages). */
@@ -234,6 +244,6 @@ export async function writeXlsxWorkbook(out: WriteStream, failed: Promise<never>
     await zip.add(`xl/worksheets/sheet${i + 1}.xml`, sheetXml(counted))
   }
   await zip.finish()
-  await Promise.race([new Promise<void>((resolve) => out.end(() => resolve())), failed])
+  await endOut(out, failed)
   return rows
 }
