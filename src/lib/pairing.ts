@@ -15,7 +15,7 @@ import { maskIdNumber, maskPhone } from './output.js'
 import { PAIRING_FIELDS, PAIRING_HEADERS, type PairingField, pairingFieldForHeader, pairingFieldLabel } from './pairing-fields.js'
 import { readRejectedRows, type RejectedRowExport } from './roster.js'
 import { latestPeriod, PERIOD_ROWS, periodParams } from './roster-query.js'
-import { BatchLog, dataRows, ID_MESSAGES, LISTED, readDateRange } from './list-import.js'
+import { BatchLog, dataRows, ID_MESSAGES, readDateRange } from './list-import.js'
 import { type EncodingChoice, openTable, sha256File, type SourceRow } from './table-reader.js'
 import type { TableSheet } from './table-writer.js'
 
